@@ -1,0 +1,46 @@
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DEBUG ?= true
+
+.PHONY: run test bench install install-test browser check
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser
+
+# Debian's Chromium for the end-to-end test (Playwright's own browser download does not work offline).
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+run: install
+	$(PY) -m casetracker.ensure_database
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py seed_demo
+	@mkdir -p run
+	@echo "Case Tracker: http://127.0.0.1:8000  (Ctrl-C stops the web server, worker and beat)"
+	$(VENV)/bin/honcho start
+
+test: install-test
+	$(VENV)/bin/pytest
+
+check: install-test
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) -m casetracker.ensure_database
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py bench

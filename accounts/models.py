@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_scopes import ScopedManager
+
+
+class Tenant(models.Model):
+    """A seller organisation: the unit of isolation."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Marketplace(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    WALMART = "walmart", "Walmart"
+
+
+class Region(models.TextChoices):
+    NA = "NA", "North America"
+    EU = "EU", "Europe"
+    FE = "FE", "Far East"
+
+
+class SellerAccount(models.Model):
+    """One marketplace account of a tenant: an Amazon seller ID or a Walmart partner ID."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="seller_accounts")
+    marketplace = models.CharField(max_length=16, choices=Marketplace.choices)
+    external_id = models.CharField(
+        "seller ID / partner ID", max_length=64, help_text="Amazon seller ID or Walmart partner ID."
+    )
+    name = models.CharField(max_length=200, blank=True)
+    region = models.CharField(
+        max_length=2, choices=Region.choices, blank=True, help_text="Amazon only."
+    )
+    marketplace_ids = ArrayField(
+        models.CharField(max_length=20), default=list, blank=True, help_text="Amazon marketplace IDs."
+    )
+    connected = models.BooleanField(
+        default=False, help_text="The seller added us as an Authorized Partner in Seller Central."
+    )
+    service_initiated_on = models.DateField(
+        null=True, blank=True, help_text="When the reimbursement service was initiated for this account."
+    )
+    needs_reconnect = models.BooleanField(
+        default=False, help_text="The marketplace refused our credentials; the seller must re-authorize."
+    )
+    sync_interval_hours = models.PositiveSmallIntegerField(default=4)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_failed_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["marketplace", "region", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace", "external_id"], name="seller_account_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How the account is named everywhere: `Amazon NA A1DEMOSELLERA`, `Walmart 10001234`."""
+        parts = [self.get_marketplace_display()]
+        if self.region:
+            parts.append(self.region)
+        parts.append(self.external_id)
+        return " ".join(parts)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.connected and self.service_initiated_on is not None
+
+    @property
+    def setup_problems(self) -> list[str]:
+        """What keeps this account from being tracked, in words a seller can act on."""
+        problems = []
+        if not self.connected:
+            problems.append(
+                "is not connected: add us as an Authorized Partner in Seller Central "
+                "(Settings → User Permissions → Authorized partners)."
+            )
+        if self.service_initiated_on is None:
+            problems.append(
+                "has no reimbursement service yet: ask your account manager to initiate it."
+            )
+        if self.needs_reconnect:
+            problems.append(
+                "needs reconnecting: the marketplace no longer accepts our authorization. "
+                "Authorize us again in Seller Central."
+            )
+        return problems
+
+
+class Role(models.TextChoices):
+    STANDARD = "standard", "Standard user"
+
+
+class Membership(models.Model):
+    """A user's access to a tenant. Standard users can look, never change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STANDARD)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant}"

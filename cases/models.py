@@ -1,0 +1,285 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Upper
+from django_scopes import ScopedManager
+
+from accounts.models import SellerAccount, Tenant
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PARTIALLY_REIMBURSED = "partially_reimbursed", "Partially Reimbursed"
+    FULLY_REIMBURSED = "fully_reimbursed", "Fully Reimbursed"
+    NOT_ELIGIBLE = "not_eligible", "Not Eligible"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.PARTIALLY_REIMBURSED)
+REIMBURSED_STATUSES = (CaseStatus.PARTIALLY_REIMBURSED, CaseStatus.FULLY_REIMBURSED)
+LOST_STATUSES = (CaseStatus.NOT_ELIGIBLE, CaseStatus.CLOSED)
+
+
+class ReimbursementType(models.TextChoices):
+    LOST_WAREHOUSE = "lost_warehouse", "Lost in warehouse"
+    DAMAGED_WAREHOUSE = "damaged_warehouse", "Damaged in warehouse"
+    LOST_INBOUND = "lost_inbound", "Lost inbound / shipment discrepancy"
+    CUSTOMER_RETURN = "customer_return", "Customer return / refund"
+    REMOVAL_ORDER = "removal_order", "Removal order"
+    FEE_OVERCHARGE = "fee_overcharge", "Fee overcharge"
+    OTHER = "other", "Other"
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        return self.filter(tenant=tenant)
+
+    def reimbursed(self):
+        return self.filter(status__in=REIMBURSED_STATUSES)
+
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Case(models.Model):
+    """A claim filed with a marketplace on a seller's behalf.
+
+    The recovered figures are derived from the case's reimbursement records by
+    `cases.services.cases_recompute`; nobody types them in.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(
+        SellerAccount, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    marketplace_case_id = models.CharField("case ID", max_length=64)
+    reimbursement_type = models.CharField("type", max_length=32, choices=ReimbursementType.choices)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+
+    asin = models.CharField("ASIN", max_length=20, blank=True)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    fnsku = models.CharField("FNSKU", max_length=20, blank=True)
+    product_title = models.CharField(max_length=500, blank=True)
+
+    order_id = models.CharField("order ID", max_length=64, blank=True)
+    shipment_id = models.CharField("shipment ID", max_length=64, blank=True)
+    removal_order_id = models.CharField("removal order ID", max_length=64, blank=True)
+
+    units_claimed = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Leave empty for a claim on an amount only (a fee, say)."
+    )
+    claimed_amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, help_text="ISO 4217, e.g. USD.")
+
+    recovered_amount = models.DecimalField(**MONEY, default=0, editable=False)
+    units_reimbursed_cash = models.IntegerField(default=0, editable=False)
+    units_reimbursed_inventory = models.IntegerField(default=0, editable=False)
+    last_reimbursed_on = models.DateField(null=True, blank=True, editable=False)
+
+    date_filed = models.DateField()
+    claim_deadline = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    seller_note = models.TextField(blank=True, help_text="Shown to the seller.")
+    internal_note = models.TextField(blank=True, help_text="Never shown to the seller.")
+
+    search_keys = models.GeneratedField(
+        expression=models.Func(
+            Upper("marketplace_case_id"),
+            Upper("sku"),
+            Upper("fnsku"),
+            Upper("asin"),
+            Upper("order_id"),
+            Upper("shipment_id"),
+            template="ARRAY[%(expressions)s]::varchar[]",
+            output_field=ArrayField(models.CharField(max_length=64)),
+        ),
+        output_field=ArrayField(models.CharField(max_length=64)),
+        db_persist=True,
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant", _manager_class=models.Manager.from_queryset(CaseQuerySet))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller_account", "marketplace_case_id"], name="case_unique_per_seller_account"
+            ),
+            models.CheckConstraint(condition=models.Q(claimed_amount__gte=0), name="case_claimed_not_negative"),
+            models.CheckConstraint(condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="case_currency_iso"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-date_filed", "-id"], name="case_t_filed"),
+            models.Index(fields=["tenant", "marketplace_case_id", "id"], name="case_t_caseid"),
+            models.Index(fields=["tenant", "reimbursement_type", "id"], name="case_t_type"),
+            models.Index(fields=["tenant", "sku", "id"], name="case_t_sku"),
+            models.Index(fields=["tenant", "status", "id"], name="case_t_status"),
+            models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
+            models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
+            GinIndex(fields=["search_keys"], name="case_search_keys"),
+        ]
+
+    def __str__(self) -> str:
+        return self.marketplace_case_id
+
+    @property
+    def units_reimbursed(self) -> int:
+        return self.units_reimbursed_cash + self.units_reimbursed_inventory
+
+
+class ReimbursementRecord(models.Model):
+    """One line of a marketplace reimbursement report (or one entered by staff).
+
+    Records are facts: never edited, never deleted. A line is identified by
+    `fingerprint` (a hash of all its values) and `occurrence` (how many identical
+    lines came before it in the same report), so that a re-import or an
+    overlapping report adds nothing, while two truly separate identical lines
+    still both count.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(
+        SellerAccount, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="records", db_index=False
+    )
+    case_reference = models.CharField(
+        "case ID in report", max_length=64, blank=True, help_text="Empty for automatic reimbursements."
+    )
+    approval_date = models.DateTimeField()
+    reimbursement_id = models.CharField(max_length=64)
+    amazon_order_id = models.CharField("order ID", max_length=64, blank=True)
+    reason = models.CharField(max_length=64)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    fnsku = models.CharField("FNSKU", max_length=20, blank=True)
+    asin = models.CharField("ASIN", max_length=20, blank=True)
+    product_name = models.CharField(max_length=500, blank=True)
+    condition = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=3)
+    amount_per_unit = models.DecimalField(**MONEY)
+    amount_total = models.DecimalField(**MONEY, help_text="Negative for a reversal.")
+    quantity_cash = models.IntegerField(default=0)
+    quantity_inventory = models.IntegerField(default=0)
+    original_reimbursement_id = models.CharField(max_length=64, blank=True)
+    original_reimbursement_type = models.CharField(max_length=64, blank=True)
+
+    fingerprint = models.UUIDField(editable=False)
+    occurrence = models.PositiveIntegerField(default=1, editable=False)
+    source = models.CharField(max_length=200, blank=True, help_text="The report or person it came from.")
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller_account", "fingerprint", "occurrence"], name="record_unique_line"
+            ),
+            models.CheckConstraint(condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="record_currency_iso"),
+        ]
+        indexes = [
+            models.Index(fields=["case", "approval_date"], name="record_case"),
+            models.Index(fields=["tenant", "-approval_date"], name="record_t_approval"),
+            models.Index(fields=["seller_account", "case_reference"], name="record_account_caseref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reimbursement_id} {self.amount_total} {self.currency}"
+
+    @property
+    def is_automatic(self) -> bool:
+        return not self.case_reference
+
+
+class EventSource(models.TextChoices):
+    STAFF = "staff", "Reimbursement team"
+    SYNC = "sync", "Marketplace sync"
+    SYSTEM = "system", "System"
+
+
+class CaseEvent(models.Model):
+    """A line of a case's history. Never updated or deleted (a database trigger refuses it)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
+    from_status = models.CharField(max_length=32, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=32, choices=CaseStatus.choices)
+    source = models.CharField(max_length=16, choices=EventSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    record = models.ForeignKey(
+        ReimbursementRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="event_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.from_status != self.to_status
+
+
+class CaseTotals(models.Model):
+    """Rollup of cases per bucket, kept by database triggers on `cases_case` in the same transaction.
+
+    `shortfall_amount` is the sum over cases of max(claimed − recovered, 0): pending on
+    active cases, lost on Not Eligible and Closed ones.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices)
+    reimbursement_type = models.CharField(max_length=32, choices=ReimbursementType.choices)
+    case_count = models.BigIntegerField(default=0)
+    claimed_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    recovered_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    shortfall_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "seller_account", "currency", "status", "reimbursement_type"],
+                name="case_totals_bucket",
+            ),
+        ]
+
+
+class MonthlyRecovery(models.Model):
+    """Net reimbursed per approval month, kept by a database trigger on `cases_reimbursementrecord`."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    month = models.DateField(help_text="First day of the month of approval (UTC).")
+    automatic = models.BooleanField(help_text="Paid without a case (no case ID in the report).")
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    record_count = models.BigIntegerField(default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "seller_account", "currency", "month", "automatic"],
+                name="monthly_recovery_bucket",
+            ),
+        ]

@@ -1,0 +1,142 @@
+"""SQL that keeps the rollup tables right, installed as triggers by migration 0002.
+
+Statement-level triggers with transition tables: one ORM save or one bulk
+UPDATE of 50,000 cases both cost one grouped upsert, inside the writer's own
+transaction. `manage.py rebuild_rollups --verify` recomputes the same figures
+from the cases and records and compares.
+"""
+
+CASE_BUCKET = "tenant_id, seller_account_id, currency, status, reimbursement_type"
+CASE_CONTRIBUTION = (
+    "{sign}1, {sign}claimed_amount, {sign}recovered_amount, "
+    "{sign}greatest(claimed_amount - recovered_amount, 0)"
+)
+RECORD_BUCKET = (
+    "tenant_id, seller_account_id, currency, "
+    "date_trunc('month', approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
+)
+RECORD_CONTRIBUTION = "{sign}amount_total, {sign}1"
+
+
+def _upsert(table, columns, values, bucket, contribution, sources):
+    unions = "\n        UNION ALL\n        ".join(
+        f"SELECT {bucket}, {contribution.format(sign=sign)} FROM {rows}" for rows, sign in sources
+    )
+    keys = ", ".join(columns[: -len(values)])
+    sums = ", ".join(f"sum({v})" for v in values)
+    nonzero = " OR ".join(f"sum({v}) <> 0" for v in values)
+    updates = ", ".join(f"{v} = t.{v} + EXCLUDED.{v}" for v in values)
+    positions = ", ".join(str(i + 1) for i in range(len(columns) - len(values)))
+    return f"""
+    INSERT INTO {table} AS t ({", ".join(columns)})
+    SELECT {keys}, {sums} FROM (
+        {unions}
+    ) AS delta({", ".join(columns)})
+    GROUP BY {positions}
+    HAVING {nonzero}
+    ORDER BY {positions}
+    ON CONFLICT ({keys}) DO UPDATE SET {updates};"""
+
+
+def _trigger_function(name, table, columns, values, bucket, contribution):
+    def branch(sources):
+        return _upsert(table, columns, values, bucket, contribution, sources)
+
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN {branch([("new_rows", "")])}
+    ELSIF TG_OP = 'UPDATE' THEN {branch([("new_rows", ""), ("old_rows", "-")])}
+    ELSE {branch([("old_rows", "-")])}
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+def _statement_triggers(function, table):
+    return "\n".join(
+        f"CREATE TRIGGER {function}_{op.lower()} AFTER {op} ON {table} "
+        f"REFERENCING {refs} FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+        for op, refs in (
+            ("INSERT", "NEW TABLE AS new_rows"),
+            ("UPDATE", "NEW TABLE AS new_rows OLD TABLE AS old_rows"),
+            ("DELETE", "OLD TABLE AS old_rows"),
+        )
+    )
+
+
+CASE_TOTALS_FUNCTION = _trigger_function(
+    "cases_case_totals",
+    "cases_casetotals",
+    [
+        "tenant_id", "seller_account_id", "currency", "status", "reimbursement_type",
+        "case_count", "claimed_amount", "recovered_amount", "shortfall_amount",
+    ],
+    ["case_count", "claimed_amount", "recovered_amount", "shortfall_amount"],
+    CASE_BUCKET,
+    CASE_CONTRIBUTION,
+)
+
+MONTHLY_RECOVERY_FUNCTION = _trigger_function(
+    "cases_monthly_recovery",
+    "cases_monthlyrecovery",
+    ["tenant_id", "seller_account_id", "currency", "month", "automatic", "amount", "record_count"],
+    ["amount", "record_count"],
+    RECORD_BUCKET,
+    RECORD_CONTRIBUTION,
+)
+
+IMMUTABLE_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION cases_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are never %d', TG_TABLE_NAME, lower(TG_OP)
+        USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+
+CREATE OR REPLACE FUNCTION cases_record_only_matches() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.tenant_id, NEW.seller_account_id, NEW.case_reference, NEW.approval_date, NEW.currency,
+        NEW.amount_total, NEW.quantity_cash, NEW.quantity_inventory, NEW.fingerprint, NEW.occurrence)
+       IS DISTINCT FROM
+       (OLD.tenant_id, OLD.seller_account_id, OLD.case_reference, OLD.approval_date, OLD.currency,
+        OLD.amount_total, OLD.quantity_cash, OLD.quantity_inventory, OLD.fingerprint, OLD.occurrence)
+    THEN
+        RAISE EXCEPTION 'reimbursement records are facts: only their case may be set'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+"""
+
+INSTALL = "\n".join(
+    [
+        CASE_TOTALS_FUNCTION,
+        _statement_triggers("cases_case_totals", "cases_case"),
+        MONTHLY_RECOVERY_FUNCTION,
+        _statement_triggers("cases_monthly_recovery", "cases_reimbursementrecord"),
+        IMMUTABLE_FUNCTIONS,
+        "CREATE TRIGGER cases_caseevent_immutable BEFORE UPDATE OR DELETE ON cases_caseevent "
+        "FOR EACH ROW EXECUTE FUNCTION cases_refuse_change();",
+        "CREATE TRIGGER cases_record_no_delete BEFORE DELETE ON cases_reimbursementrecord "
+        "FOR EACH ROW EXECUTE FUNCTION cases_refuse_change();",
+        "CREATE TRIGGER cases_record_only_matches BEFORE UPDATE ON cases_reimbursementrecord "
+        "FOR EACH ROW EXECUTE FUNCTION cases_record_only_matches();",
+    ]
+)
+
+UNINSTALL = """
+DROP TRIGGER IF EXISTS cases_case_totals_insert ON cases_case;
+DROP TRIGGER IF EXISTS cases_case_totals_update ON cases_case;
+DROP TRIGGER IF EXISTS cases_case_totals_delete ON cases_case;
+DROP TRIGGER IF EXISTS cases_monthly_recovery_insert ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_monthly_recovery_update ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_monthly_recovery_delete ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_caseevent_immutable ON cases_caseevent;
+DROP TRIGGER IF EXISTS cases_record_no_delete ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_record_only_matches ON cases_reimbursementrecord;
+DROP FUNCTION IF EXISTS cases_case_totals();
+DROP FUNCTION IF EXISTS cases_monthly_recovery();
+DROP FUNCTION IF EXISTS cases_refuse_change();
+DROP FUNCTION IF EXISTS cases_record_only_matches();
+"""

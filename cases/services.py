@@ -1,0 +1,222 @@
+"""Every write to cases, records and their history goes through these functions."""
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import Case, CaseEvent, CaseStatus, EventSource
+
+S = CaseStatus
+
+STAFF_TRANSITIONS: dict[str, set[str]] = {
+    S.OPEN: {S.NOT_ELIGIBLE, S.CLOSED},
+    S.PARTIALLY_REIMBURSED: {S.NOT_ELIGIBLE, S.CLOSED},
+    S.FULLY_REIMBURSED: {S.CLOSED},
+    S.NOT_ELIGIBLE: {S.OPEN, S.CLOSED},
+    S.CLOSED: {S.OPEN},
+}
+"""What staff may do. Partially and Fully Reimbursed come only from records (see RECOMPUTE_SQL);
+moving to Open from Not Eligible or Closed reopens the case, which then takes the status its
+records give it."""
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, case: Case, to_status: str, why: str):
+        self.case, self.to_status = case, to_status
+        super().__init__(
+            f"Case {case.marketplace_case_id} cannot go from {CaseStatus(case.status).label} "
+            f"to {CaseStatus(to_status).label}: {why}"
+        )
+
+
+def allowed_staff_targets(status: str) -> list[str]:
+    return sorted(STAFF_TRANSITIONS.get(status, set()))
+
+
+@transaction.atomic
+def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
+    """Record a new case as Open, then attach any reimbursements already reported for it."""
+    case.status = S.OPEN
+    case.tenant_id = case.seller_account.tenant_id
+    case.save()
+    CaseEvent.objects.create(
+        tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN,
+        source=EventSource.STAFF if actor else EventSource.SYSTEM, actor=actor, reason=reason,
+    )
+    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk],
+                  source=EventSource.STAFF if actor else EventSource.SYSTEM, actor=actor,
+                  reason="Reimbursements reported before the case was recorded")
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, actor) -> Case:
+    """Save staff edits to a case's details; the status follows if the claim itself changed."""
+    case.tenant_id = case.seller_account.tenant_id
+    case.save()
+    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor,
+                    reason="Claim details edited")
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_transition(*, case: Case, to_status: str, actor, reason: str) -> Case:
+    """Staff records an outcome the marketplace only tells a human: Not Eligible, Closed, or reopens."""
+    locked = Case.objects.select_for_update().get(pk=case.pk, tenant_id=case.tenant_id)
+    if to_status not in STAFF_TRANSITIONS.get(locked.status, set()):
+        why = (
+            "that status comes from the marketplace's reimbursements"
+            if to_status in (S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED)
+            else "that is not a step a case can take"
+        )
+        raise TransitionNotAllowed(locked, to_status, why)
+    if not reason.strip():
+        raise TransitionNotAllowed(locked, to_status, "a reason is required")
+
+    from_status = locked.status
+    locked.status = to_status
+    if to_status in (S.NOT_ELIGIBLE, S.CLOSED):
+        locked.closed_on = locked.closed_on or timezone.localdate()
+    else:
+        locked.closed_on = None
+    locked.save(update_fields=["status", "closed_on", "updated_at"])
+    CaseEvent.objects.create(
+        tenant_id=locked.tenant_id, case=locked, from_status=from_status, to_status=to_status,
+        source=EventSource.STAFF, actor=actor, reason=reason.strip(),
+    )
+    if to_status == S.OPEN:
+        cases_recompute(case_ids=[locked.pk], source=EventSource.STAFF, actor=actor,
+                        reason="Reopened: status follows the reimbursements recorded")
+    locked.refresh_from_db()
+    return locked
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    cases_changed: int
+    status_changes: int
+
+
+RECOMPUTE_SQL = """
+WITH target AS (
+    SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed
+    FROM cases_case WHERE id = ANY(%(case_ids)s) ORDER BY id FOR UPDATE
+), agg AS (
+    SELECT t.id,
+        coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
+        coalesce(sum(r.quantity_cash), 0) AS cash_units,
+        coalesce(sum(r.quantity_inventory), 0) AS inventory_units,
+        (max(r.approval_date) AT TIME ZONE 'UTC')::date AS last_on,
+        max(r.id) FILTER (WHERE r.id = ANY(%(record_ids)s)) AS cause_record
+    FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
+    GROUP BY t.id
+), derived AS (
+    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, a.recovered, a.cash_units,
+        a.inventory_units, a.last_on, a.cause_record,
+        CASE
+            WHEN t.status IN ('not_eligible', 'closed') THEN t.status
+            WHEN t.units_claimed IS NOT NULL AND a.cash_units + a.inventory_units >= t.units_claimed
+                THEN 'fully_reimbursed'
+            WHEN t.units_claimed IS NULL AND a.recovered > 0 AND a.recovered >= t.claimed_amount
+                THEN 'fully_reimbursed'
+            WHEN a.recovered > 0 OR a.cash_units + a.inventory_units > 0 THEN 'partially_reimbursed'
+            ELSE 'open'
+        END AS new_status
+    FROM target t JOIN agg a USING (id)
+), changed AS (
+    UPDATE cases_case c
+    SET recovered_amount = d.recovered, units_reimbursed_cash = d.cash_units,
+        units_reimbursed_inventory = d.inventory_units, last_reimbursed_on = d.last_on,
+        status = d.new_status, updated_at = now()
+    FROM derived d
+    WHERE c.id = d.id
+      AND (c.recovered_amount, c.units_reimbursed_cash, c.units_reimbursed_inventory,
+           c.last_reimbursed_on, c.status)
+          IS DISTINCT FROM (d.recovered, d.cash_units, d.inventory_units, d.last_on, d.new_status)
+    RETURNING c.id, c.tenant_id, c.status, c.recovered_amount, c.claimed_amount, c.currency,
+        c.units_reimbursed_cash, c.units_reimbursed_inventory, c.units_claimed,
+        d.old_status, d.old_recovered, d.cause_record
+), events AS (
+    INSERT INTO cases_caseevent
+        (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id, created_at)
+    SELECT tenant_id, id, old_status, status, %(source)s, %(actor_id)s,
+        %(reason)s || CASE WHEN old_status = status
+                           THEN ' (reimbursement recorded on a case that stays ' ||
+                                initcap(replace(status, '_', ' ')) || ')'
+                           ELSE '' END
+        || ': recovered ' || recovered_amount || ' of ' || claimed_amount || ' ' || currency
+        || ', units ' || units_reimbursed_cash || ' cash + ' || units_reimbursed_inventory || ' inventory'
+        || coalesce(' of ' || units_claimed || ' claimed', ''),
+        cause_record, now()
+    FROM changed
+    WHERE old_status <> status OR recovered_amount <> old_recovered
+    RETURNING from_status, to_status
+)
+SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_status <> to_status)
+"""
+
+
+def cases_recompute(
+    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None
+) -> RecomputeResult:
+    """Derive recovered money, units and status of these cases from their records, in one statement.
+
+    Writes a history entry for every status change and for every change of the recovered
+    amount (naming `reason` and the newest of `record_ids` that touched the case). The
+    rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
+    nothing the second time.
+    """
+    if not case_ids:
+        return RecomputeResult(0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECOMPUTE_SQL,
+            {
+                "case_ids": list(case_ids),
+                "record_ids": list(record_ids or []),
+                "source": source,
+                "actor_id": getattr(actor, "pk", None),
+                "reason": reason,
+            },
+        )
+        changed, status_changes = cursor.fetchone()
+    return RecomputeResult(changed, status_changes)
+
+
+MATCH_SQL = """
+UPDATE cases_reimbursementrecord r SET case_id = c.id
+FROM cases_case c
+WHERE r.case_id IS NULL AND r.case_reference <> ''
+  AND r.seller_account_id = %(seller_account_id)s AND c.seller_account_id = %(seller_account_id)s
+  AND c.marketplace_case_id = r.case_reference
+  AND ({scope})
+RETURNING r.case_id, r.id
+"""
+
+
+def records_match(
+    *, seller_account_id: int, source: str, reason: str, actor=None,
+    record_ids: list[int] | None = None, case_ids: list[int] | None = None,
+) -> RecomputeResult:
+    """Attach unmatched records to the case with the same case ID in the same seller account.
+
+    Never across seller accounts: a case ID of another account, or another tenant, is not a match.
+    Limit the work to `record_ids` (new records) or `case_ids` (new cases).
+    """
+    if record_ids is not None:
+        scope, params = "r.id = ANY(%(ids)s)", {"ids": list(record_ids)}
+    elif case_ids is not None:
+        scope, params = "c.id = ANY(%(ids)s)", {"ids": list(case_ids)}
+    else:
+        raise ValueError("records_match needs record_ids or case_ids")
+    with connection.cursor() as cursor:
+        cursor.execute(MATCH_SQL.format(scope=scope), {"seller_account_id": seller_account_id, **params})
+        matched = cursor.fetchall()
+    affected = sorted({case_id for case_id, _ in matched})
+    return cases_recompute(
+        case_ids=affected, source=source, actor=actor, reason=reason,
+        record_ids=[record_id for _, record_id in matched] + list(record_ids or []),
+    )

@@ -1,0 +1,63 @@
+"""Three people, as in every test here: alice and bob belong to Acme; charlie to Globex.
+
+charlie should have no access to alice's stuff.
+"""
+
+import pytest
+from django_scopes import scopes_disabled
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _no_scope_in_test_setup():
+    """Tests build data and read it back directly; views still run inside their own scope."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def acme(db):
+    return factories.make_tenant("Acme")
+
+
+@pytest.fixture
+def globex(db):
+    return factories.make_tenant("Globex")
+
+
+@pytest.fixture
+def acme_amazon(acme):
+    return factories.make_seller_account(acme, "A1ACMEAMAZON")
+
+
+@pytest.fixture
+def globex_amazon(globex):
+    return factories.make_seller_account(globex, "A1GLOBEXAMAZ")
+
+
+@pytest.fixture
+def alice(acme):
+    return factories.make_user("alice", acme)
+
+
+@pytest.fixture
+def charlie(globex):
+    return factories.make_user("charlie", globex)
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.make_user("stacy", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def charlie_client(client, charlie):
+    client.force_login(charlie)
+    return client

@@ -1,0 +1,159 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
+from cases.services import TransitionNotAllowed, case_transition, records_match
+from tests.factories import make_case
+
+S = CaseStatus
+
+
+def add_record(case_or_account, amount, *, cash=1, inventory=0, currency="USD", case_reference=None):
+    account = getattr(case_or_account, "seller_account", case_or_account)
+    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
+    record = ReimbursementRecord.objects.create(
+        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
+        approval_date=dt.datetime(2026, 11, 2, 10, tzinfo=dt.timezone.utc), reimbursement_id="R1",
+        reason="Lost_Warehouse", currency=currency, amount_per_unit=Decimal(amount),
+        amount_total=Decimal(amount), quantity_cash=cash, quantity_inventory=inventory,
+        fingerprint=uuid.uuid4(), source="test",
+    )
+    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test report")
+    return record
+
+
+def refreshed(case):
+    return Case.objects.get(pk=case.pk)
+
+
+def test_a_new_case_is_open_with_a_history_entry(acme_amazon, staff_user):
+    case = make_case(acme_amazon, actor=staff_user)
+    assert case.status == S.OPEN
+    event = CaseEvent.objects.get(case=case)
+    assert (event.from_status, event.to_status, event.actor) == ("", S.OPEN, staff_user)
+
+
+def test_part_of_the_units_makes_it_partially_reimbursed(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    case = refreshed(case)
+    assert case.status == S.PARTIALLY_REIMBURSED
+    assert case.recovered_amount == Decimal("20.00")
+
+
+def test_units_in_cash_and_inventory_cover_the_claim(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    add_record(case, "0.00", cash=0, inventory=1)
+    assert refreshed(case).status == S.FULLY_REIMBURSED
+
+
+def test_an_amount_only_claim_is_full_when_cash_covers_it(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=None, claimed_amount=Decimal("15.00"),
+                     reimbursement_type="fee_overcharge")
+    add_record(case, "10.00", cash=0)
+    assert refreshed(case).status == S.PARTIALLY_REIMBURSED
+    add_record(case, "5.00", cash=0)
+    assert refreshed(case).status == S.FULLY_REIMBURSED
+
+
+def test_a_reversal_moves_a_fully_reimbursed_case_back(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("20.00"))
+    add_record(case, "20.00", cash=1)
+    assert refreshed(case).status == S.FULLY_REIMBURSED
+    add_record(case, "-20.00", cash=-1)
+    case = refreshed(case)
+    assert case.status == S.OPEN
+    assert case.recovered_amount == Decimal("0.00")
+    changes = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("from_status", "to_status"))
+    assert changes == [("", S.OPEN), (S.OPEN, S.FULLY_REIMBURSED), (S.FULLY_REIMBURSED, S.OPEN)]
+
+
+def test_a_record_in_another_currency_does_not_count_as_recovered(acme_amazon):
+    case = make_case(acme_amazon, currency="USD", units_claimed=None)
+    add_record(case, "10.00", cash=0, currency="EUR")
+    assert refreshed(case).recovered_amount == Decimal("0.00")
+
+
+def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
+    case = make_case(acme_amazon)
+    case = case_transition(case=case, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Amazon denied: no proof")
+    assert case.status == S.NOT_ELIGIBLE
+    assert case.closed_on is not None
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert (event.from_status, event.to_status, event.reason) == (S.OPEN, S.NOT_ELIGIBLE, "Amazon denied: no proof")
+
+
+@pytest.mark.parametrize("to_status", [S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED])
+def test_staff_cannot_type_in_a_reimbursed_status(acme_amazon, staff_user, to_status):
+    case = make_case(acme_amazon)
+    with pytest.raises(TransitionNotAllowed, match="comes from the marketplace"):
+        case_transition(case=case, to_status=to_status, actor=staff_user, reason="x")
+    assert refreshed(case).status == S.OPEN
+
+
+def test_a_transition_needs_a_reason(acme_amazon, staff_user):
+    case = make_case(acme_amazon)
+    with pytest.raises(TransitionNotAllowed, match="reason is required"):
+        case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="  ")
+
+
+def test_a_fully_reimbursed_case_cannot_become_not_eligible(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=1)
+    add_record(case, "20.00", cash=1)
+    with pytest.raises(TransitionNotAllowed):
+        case_transition(case=refreshed(case), to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="x")
+
+
+def test_a_reimbursement_on_a_closed_case_counts_and_is_noted(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    record = add_record(case, "20.00", cash=1)
+    case = refreshed(case)
+    assert case.status == S.CLOSED
+    assert case.recovered_amount == Decimal("20.00")
+    note = CaseEvent.objects.filter(case=case).latest("id")
+    assert note.from_status == note.to_status == S.CLOSED
+    assert note.record == record
+    assert "stays Closed" in note.reason
+
+
+def test_reopening_takes_the_status_the_records_give(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    case_transition(case=refreshed(case), to_status=S.CLOSED, actor=staff_user, reason="Done")
+    case = case_transition(case=refreshed(case), to_status=S.OPEN, actor=staff_user, reason="Amazon reopened")
+    assert case.status == S.PARTIALLY_REIMBURSED
+    assert case.closed_on is None
+
+
+def test_history_is_never_deleted(acme_amazon):
+    case = make_case(acme_amazon)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseEvent.objects.filter(case=case).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseEvent.objects.filter(case=case).update(reason="rewritten")
+
+
+def test_rollups_follow_every_change(acme_amazon, staff_user):
+    open_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    lost_case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("30.00"))
+    eur_case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("9.99"), currency="EUR")
+    add_record(open_case, "15.00", cash=1)
+    add_record(lost_case, "5.00", cash=0)
+    case_transition(case=refreshed(lost_case), to_status=S.CLOSED, actor=staff_user, reason="Done")
+
+    def figures(currency, status):
+        rows = CaseTotals.objects.filter(currency=currency, status=status)
+        return (sum(r.case_count for r in rows), sum(r.claimed_amount for r in rows),
+                sum(r.recovered_amount for r in rows), sum(r.shortfall_amount for r in rows))
+
+    assert figures("USD", S.PARTIALLY_REIMBURSED) == (1, Decimal("40.00"), Decimal("15.00"), Decimal("25.00"))
+    assert figures("USD", S.CLOSED) == (1, Decimal("30.00"), Decimal("5.00"), Decimal("25.00"))
+    assert figures("USD", S.OPEN) == (0, 0, 0, 0)
+    assert figures("EUR", S.OPEN) == (1, Decimal("9.99"), Decimal("0.00"), Decimal("9.99"))
+    assert eur_case.currency == "EUR"
