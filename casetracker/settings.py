@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "dashboard",
+    "sync",
 ]
 
 MIDDLEWARE = [

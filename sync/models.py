@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+from django_scopes import ScopedManager
+
+from accounts.models import SellerAccount, Tenant
+
+
+class RunKind(models.TextChoices):
+    POLL = "poll", "Scheduled poll"
+    MANUAL_POLL = "manual_poll", "Poll run by an operator"
+    FILE = "file", "Report file import"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (another run of the account was in progress)"
+
+
+class SyncRun(models.Model):
+    """One ingestion of marketplace responses for one seller account: a poll or a file import."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.PROTECT, related_name="sync_runs")
+    kind = models.CharField(max_length=16, choices=RunKind.choices)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    source = models.CharField(max_length=300, blank=True, help_text="Report ID, file name or sandbox seed.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_matched = models.PositiveIntegerField(default=0)
+    cases_changed = models.PositiveIntegerField(default=0)
+    status_changes = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "-started_at"], name="syncrun_t_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.seller_account} ({self.get_status_display()})"
