@@ -34,7 +34,7 @@ run: install
 	$(VENV)/bin/honcho start
 
 test: install-test
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --create-db
 
 check: install-test
 	$(PY) manage.py check
