@@ -1,0 +1,64 @@
+import os
+import sys
+from collections.abc import Iterable, Iterator
+
+from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scopes_disabled
+
+from accounts.models import Marketplace, SellerAccount
+from sync.ingest import import_report
+from sync.models import RunKind
+from sync.report import ReportError, decode_lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an Amazon FBA Reimbursements report downloaded from Seller Central (tab-separated) "
+        "into a seller account. Safe to run twice: rows already imported are skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the report file, or - to read standard input")
+        parser.add_argument("--seller-account", required=True, metavar="SELLER_ID",
+                            help="the Amazon seller ID of the account the report belongs to")
+        parser.add_argument("--progress-every", type=int, default=50_000, metavar="N",
+                            help="report progress on standard error every N lines (default 50000, 0 for never)")
+
+    def handle(self, *args, path: str, seller_account: str, progress_every: int, **options):
+        with scopes_disabled():
+            account = self._account(seller_account)
+            source = "standard input" if path == "-" else os.path.basename(path)
+            with self._open(path) as stream:
+                lines = self._with_progress(decode_lines(stream), progress_every)
+                try:
+                    run = import_report(seller_account=account, lines=lines, source=source, kind=RunKind.FILE)
+                except ReportError as error:
+                    raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"Imported {source} into {account.label}: {run.rows_read} rows read, {run.rows_new} new, "
+            f"{run.rows_matched} matched to cases; {run.cases_changed} cases changed, "
+            f"{run.status_changes} status changes."
+        )
+
+    def _account(self, external_id: str) -> SellerAccount:
+        try:
+            return SellerAccount.objects.get(marketplace=Marketplace.AMAZON, external_id=external_id)
+        except SellerAccount.DoesNotExist:
+            raise CommandError(f"No Amazon seller account with seller ID {external_id!r}.") from None
+
+    def _open(self, path: str):
+        if path == "-":
+            return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+        try:
+            return open(path, "rb")
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+
+    def _with_progress(self, lines: Iterable[str], every: int) -> Iterator[str]:
+        count = 0
+        for count, line in enumerate(lines, start=1):
+            if every and count % every == 0:
+                self.stderr.write(f"{count:,} lines read")
+            yield line
+        if every and count >= every:
+            self.stderr.write(f"{count:,} lines read; saving new rows and matching cases")
