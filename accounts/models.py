@@ -29,6 +29,14 @@ class Region(models.TextChoices):
     FE = "FE", "Far East"
 
 
+class SyncBackend(models.TextChoices):
+    """Where an account's reimbursements come from; `sync.adapters` maps each to an adapter."""
+
+    SANDBOX = "sandbox", "Sandbox (simulated marketplace)"
+    AMAZON_SP_API = "amazon_sp_api", "Amazon Selling Partner API"
+    MANUAL = "manual", "Manual (staff and report files only)"
+
+
 class SellerAccount(models.Model):
     """One marketplace account of a tenant: an Amazon seller ID or a Walmart partner ID."""
 
@@ -58,6 +66,15 @@ class SellerAccount(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_failed_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.TextField(blank=True)
+    sync_backend = models.CharField(
+        max_length=16, choices=SyncBackend.choices, default=SyncBackend.SANDBOX,
+        help_text="Walmart has no reimbursements report: use Manual.",
+    )
+    lwa_client_id = models.CharField("LWA client ID", max_length=200, blank=True)
+    lwa_client_secret_encrypted = models.TextField(blank=True, editable=False)
+    lwa_refresh_token_encrypted = models.TextField(
+        blank=True, editable=False, help_text="Fernet ciphertext; see sync.crypto. Never displayed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(tenant="tenant")
