@@ -1,8 +1,27 @@
-from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.access import tenant_view
+from accounts.selectors import seller_account_list
+
+from .chart import bar_chart
+from .selectors import account_sync_list, currency_summary_list, seller_account_from_query
 
 
 @tenant_view
 def dashboard(request, tenant):
-    return HttpResponse("todo")
+    seller_accounts = seller_account_list(tenant=tenant)
+    selected = seller_account_from_query(value=request.GET.get("account"), seller_accounts=seller_accounts)
+    # Rollup months are UTC months, so "this month" is the UTC one too.
+    summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=timezone.now().date())
+    panels = [
+        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months])) for summary in summaries
+    ]
+    return render(request, "dashboard/index.html", {
+        "tenant": tenant,
+        "nav": "dashboard",
+        "seller_accounts": seller_accounts,
+        "selected_account": selected,
+        "panels": panels,
+        "syncs": account_sync_list(seller_accounts=seller_accounts),
+    })

@@ -1,0 +1,220 @@
+"""The dashboard's figures, read only from the rollup tables (a fixed number of small queries).
+
+Every amount stays beside its currency: one `CurrencySummary` per currency, never a total across them.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+
+from accounts.models import SellerAccount, Tenant
+from cases.models import (
+    ACTIVE_STATUSES,
+    LOST_STATUSES,
+    CaseStatus,
+    CaseTotals,
+    MonthlyRecovery,
+    ReimbursementType,
+)
+
+ZERO = Decimal("0.00")
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class StatusFigures:
+    status: str
+    label: str
+    case_count: int
+    claimed: Decimal
+    recovered: Decimal
+
+
+@dataclass(frozen=True)
+class TypeFigures:
+    reimbursement_type: str
+    label: str
+    case_count: int
+    recovered: Decimal
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: dt.date
+    recovered: Decimal
+    automatic: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencySummary:
+    currency: str
+    case_count: int
+    claimed: Decimal
+    recovered: Decimal
+    pending: Decimal
+    lost: Decimal
+    recovery_rate: Decimal | None
+    statuses: list[StatusFigures]
+    types: list[TypeFigures]
+    months: list[MonthFigures]
+    automatic_total: Decimal
+    automatic_count: int
+
+
+def recovery_rate(*, recovered: Decimal, claimed: Decimal) -> Decimal | None:
+    """Recovered as a percentage of claimed, to one decimal; None when nothing was claimed."""
+    if not claimed:
+        return None
+    return (recovered * 100 / claimed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def month_window(*, today: dt.date, count: int = MONTHS_SHOWN) -> list[dt.date]:
+    """The first days of the `count` months ending with today's, oldest first."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _case_totals(*, tenant: Tenant, seller_account: SellerAccount | None) -> list[dict]:
+    rows = CaseTotals.objects.filter(tenant=tenant)
+    if seller_account is not None:
+        rows = rows.filter(seller_account=seller_account)
+    return list(
+        rows.values("currency", "status", "reimbursement_type")
+        .annotate(
+            cases=Sum("case_count"),
+            claimed=Sum("claimed_amount"),
+            recovered=Sum("recovered_amount"),
+            shortfall=Sum("shortfall_amount"),
+        )
+        .filter(cases__gt=0)
+        .order_by()
+    )
+
+
+def _monthly_recovery(*, tenant: Tenant, seller_account: SellerAccount | None) -> list[dict]:
+    rows = MonthlyRecovery.objects.filter(tenant=tenant)
+    if seller_account is not None:
+        rows = rows.filter(seller_account=seller_account)
+    return list(
+        rows.values("currency", "month", "automatic")
+        .annotate(amount=Sum("amount"), records=Sum("record_count"))
+        .order_by()
+    )
+
+
+def _summarise(currency: str, totals: list[dict], monthly: list[dict], months: list[dt.date]) -> CurrencySummary:
+    def total(key: str, rows) -> Decimal:
+        return sum((row[key] for row in rows), ZERO)
+
+    by_status = defaultdict(list)
+    by_type = defaultdict(list)
+    for row in totals:
+        by_status[row["status"]].append(row)
+        by_type[row["reimbursement_type"]].append(row)
+
+    case_months = defaultdict(lambda: ZERO)
+    automatic_months = defaultdict(lambda: ZERO)
+    for row in monthly:
+        (automatic_months if row["automatic"] else case_months)[row["month"]] += row["amount"]
+    automatic_rows = [row for row in monthly if row["automatic"]]
+
+    claimed, recovered = total("claimed", totals), total("recovered", totals)
+    return CurrencySummary(
+        currency=currency,
+        case_count=sum(row["cases"] for row in totals),
+        claimed=claimed,
+        recovered=recovered,
+        pending=total("shortfall", [row for row in totals if row["status"] in ACTIVE_STATUSES]),
+        lost=total("shortfall", [row for row in totals if row["status"] in LOST_STATUSES]),
+        recovery_rate=recovery_rate(recovered=recovered, claimed=claimed),
+        statuses=[
+            StatusFigures(
+                status=status.value,
+                label=status.label,
+                case_count=sum(row["cases"] for row in by_status[status]),
+                claimed=total("claimed", by_status[status]),
+                recovered=total("recovered", by_status[status]),
+            )
+            for status in CaseStatus
+        ],
+        types=[
+            TypeFigures(
+                reimbursement_type=kind.value,
+                label=kind.label,
+                case_count=sum(row["cases"] for row in by_type[kind]),
+                recovered=total("recovered", by_type[kind]),
+            )
+            for kind in ReimbursementType
+            if by_type[kind]
+        ],
+        months=[
+            MonthFigures(month=month, recovered=case_months[month], automatic=automatic_months[month])
+            for month in months
+        ],
+        automatic_total=total("amount", automatic_rows),
+        automatic_count=sum(row["records"] for row in automatic_rows),
+    )
+
+
+def currency_summary_list(
+    *, tenant: Tenant, today: dt.date, seller_account: SellerAccount | None = None
+) -> list[CurrencySummary]:
+    """One summary per currency the tenant (or one of its seller accounts) has cases or reimbursements in."""
+    totals = _case_totals(tenant=tenant, seller_account=seller_account)
+    monthly = _monthly_recovery(tenant=tenant, seller_account=seller_account)
+    currencies = sorted(
+        {row["currency"] for row in totals}
+        | {row["currency"] for row in monthly if row["amount"] or row["records"]}
+    )
+    months = month_window(today=today)
+    return [
+        _summarise(
+            currency,
+            [row for row in totals if row["currency"] == currency],
+            [row for row in monthly if row["currency"] == currency],
+            months,
+        )
+        for currency in currencies
+    ]
+
+
+@dataclass(frozen=True)
+class AccountSync:
+    account: SellerAccount
+    last_synced_at: dt.datetime | None
+    next_sync_at: dt.datetime | None
+    failed_at: dt.datetime | None
+    error: str
+    needs_reconnect: bool
+
+
+def account_sync_list(*, seller_accounts: list[SellerAccount]) -> list[AccountSync]:
+    """Each account's last and next sync; `failed_at` only when the latest attempt failed."""
+    result = []
+    for account in seller_accounts:
+        failed = account.last_sync_failed_at is not None and (
+            account.last_synced_at is None or account.last_sync_failed_at > account.last_synced_at
+        )
+        result.append(
+            AccountSync(
+                account=account,
+                last_synced_at=account.last_synced_at,
+                next_sync_at=account.next_sync_at,
+                failed_at=account.last_sync_failed_at if failed else None,
+                error=account.last_sync_error if failed else "",
+                needs_reconnect=account.needs_reconnect,
+            )
+        )
+    return result
+
+
+def seller_account_from_query(*, value: str | None, seller_accounts: list[SellerAccount]) -> SellerAccount | None:
+    """The account a `?account=` value names among the tenant's own; anything else means all accounts."""
+    return next((account for account in seller_accounts if str(account.pk) == (value or "")), None)

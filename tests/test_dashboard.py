@@ -1,0 +1,296 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import CaseStatus, EventSource, ReimbursementRecord
+from cases.services import case_transition, records_match
+from dashboard.chart import PLOT_HEIGHT, TOP, bar_chart
+from dashboard.selectors import currency_summary_list, month_window, recovery_rate
+from tests.factories import make_case, make_seller_account
+
+S = CaseStatus
+TODAY = dt.date(2026, 11, 15)
+
+
+def add_record(case_or_account, amount, *, cash=1, inventory=0, currency="USD", on=dt.date(2026, 11, 2),
+               case_reference=None):
+    account = getattr(case_or_account, "seller_account", case_or_account)
+    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
+    record = ReimbursementRecord.objects.create(
+        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
+        approval_date=dt.datetime(on.year, on.month, on.day, 10, tzinfo=dt.timezone.utc),
+        reimbursement_id=f"R{uuid.uuid4().hex[:8]}", reason="Lost_Warehouse", currency=currency,
+        amount_per_unit=Decimal(amount), amount_total=Decimal(amount), quantity_cash=cash,
+        quantity_inventory=inventory, fingerprint=uuid.uuid4(), source="test",
+    )
+    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test")
+    return record
+
+
+def summaries(tenant, **kwargs):
+    return {summary.currency: summary for summary in currency_summary_list(tenant=tenant, today=TODAY, **kwargs)}
+
+
+def status_figures(summary, status):
+    row = next(row for row in summary.statuses if row.status == status)
+    return row.case_count, row.claimed, row.recovered
+
+
+def dashboard_url(tenant):
+    return reverse("dashboard:index", args=[tenant.slug])
+
+
+def test_claimed_recovered_pending_and_lost_add_up_per_currency(acme_amazon, staff_user):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    partial = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("50.00"))
+    add_record(partial, "20.00", cash=1)
+    denied = make_case(acme_amazon, claimed_amount=Decimal("30.00"))
+    case_transition(case=denied, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Denied")
+    closed = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("25.00"))
+    add_record(closed, "5.00", cash=1)
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert usd.case_count == 4
+    assert usd.claimed == Decimal("145.00")
+    assert usd.recovered == Decimal("25.00")
+    assert usd.pending == Decimal("70.00")
+    assert usd.lost == Decimal("50.00")
+    assert usd.recovery_rate == Decimal("17.2")
+
+
+def test_a_reversal_lowers_recovered_and_moves_the_money_from_fully_to_partially(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(case, "20.00", cash=1)
+    add_record(case, "20.00", cash=1)
+    before = summaries(acme_amazon.tenant)["USD"]
+    add_record(case, "-20.00", cash=-1)
+    after = summaries(acme_amazon.tenant)["USD"]
+
+    assert status_figures(before, S.FULLY_REIMBURSED) == (1, Decimal("40.00"), Decimal("40.00"))
+    assert status_figures(after, S.FULLY_REIMBURSED) == (0, Decimal("0.00"), Decimal("0.00"))
+    assert status_figures(after, S.PARTIALLY_REIMBURSED) == (1, Decimal("40.00"), Decimal("20.00"))
+    assert (before.recovered, after.recovered) == (Decimal("40.00"), Decimal("20.00"))
+    assert (before.pending, after.pending) == (Decimal("0.00"), Decimal("20.00"))
+
+
+def test_what_a_fully_reimbursed_case_got_back_as_inventory_is_neither_pending_nor_lost(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(case, "20.00", cash=1)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert status_figures(usd, S.FULLY_REIMBURSED) == (1, Decimal("40.00"), Decimal("20.00"))
+    assert (usd.pending, usd.lost) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_two_currencies_are_never_added_together(acme_amazon):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"), currency="USD")
+    eur_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("9.99"), currency="EUR")
+    add_record(eur_case, "3.00", currency="EUR")
+
+    figures = summaries(acme_amazon.tenant)
+
+    assert sorted(figures) == ["EUR", "USD"]
+    assert (figures["USD"].claimed, figures["USD"].recovered) == (Decimal("40.00"), Decimal("0.00"))
+    assert (figures["EUR"].claimed, figures["EUR"].recovered) == (Decimal("9.99"), Decimal("3.00"))
+    assert figures["EUR"].months[-1].recovered == Decimal("3.00")
+    assert figures["USD"].months[-1].recovered == Decimal("0.00")
+
+
+def test_automatic_reimbursements_are_shown_apart_and_not_counted_as_recovered(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(case, "20.00")
+    add_record(acme_amazon, "12.50", case_reference="")
+    add_record(acme_amazon, "7.50", case_reference="", on=dt.date(2026, 9, 30))
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert usd.recovered == Decimal("20.00")
+    assert (usd.automatic_total, usd.automatic_count) == (Decimal("20.00"), 2)
+    november = usd.months[-1]
+    assert (november.recovered, november.automatic) == (Decimal("20.00"), Decimal("12.50"))
+
+
+def test_a_currency_with_only_automatic_reimbursements_has_no_recovery_rate(acme_amazon):
+    add_record(acme_amazon, "12.50", currency="CAD", case_reference="")
+
+    cad = summaries(acme_amazon.tenant)["CAD"]
+
+    assert (cad.claimed, cad.recovery_rate, cad.automatic_total) == (Decimal("0.00"), None, Decimal("12.50"))
+
+
+def test_the_last_twelve_months_are_zero_filled_and_older_months_left_out(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=10, claimed_amount=Decimal("500.00"))
+    add_record(case, "10.00", on=dt.date(2025, 11, 30))
+    add_record(case, "11.00", on=dt.date(2025, 12, 1))
+    add_record(case, "12.00", on=dt.date(2026, 5, 20))
+    add_record(case, "-2.00", cash=-1, on=dt.date(2026, 5, 21))
+
+    months = summaries(acme_amazon.tenant)["USD"].months
+
+    assert [m.month for m in months] == month_window(today=TODAY)
+    assert (months[0].month, months[-1].month) == (dt.date(2025, 12, 1), dt.date(2026, 11, 1))
+    by_month = {m.month: m.recovered for m in months}
+    assert by_month[dt.date(2025, 12, 1)] == Decimal("11.00")
+    assert by_month[dt.date(2026, 5, 1)] == Decimal("10.00")
+    assert sum(1 for m in months if m.recovered == 0) == 10
+
+
+def test_the_month_window_crosses_the_year_backwards():
+    assert month_window(today=dt.date(2026, 2, 28), count=3) == [
+        dt.date(2025, 12, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 1),
+    ]
+
+
+def test_recovery_rate_is_recovered_over_claimed_as_a_percentage():
+    assert recovery_rate(recovered=Decimal("1.00"), claimed=Decimal("3.00")) == Decimal("33.3")
+    assert recovery_rate(recovered=Decimal("0.00"), claimed=Decimal("0.00")) is None
+
+
+def test_the_seller_account_filter_shows_one_account(acme, acme_amazon):
+    walmart = make_seller_account(acme, "10001234", marketplace="walmart", region="")
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    make_case(walmart, claimed_amount=Decimal("7.00"))
+
+    assert summaries(acme)["USD"].claimed == Decimal("47.00")
+    assert summaries(acme, seller_account=walmart)["USD"].claimed == Decimal("7.00")
+
+
+def test_chart_bars_are_proportional_to_the_amounts():
+    chart = bar_chart(points=[(dt.date(2026, 1, 1), Decimal("100.00")), (dt.date(2026, 2, 1), Decimal("25.00"))])
+
+    assert [bar.height for bar in chart.bars] == [f"{PLOT_HEIGHT}.0", f"{Decimal(PLOT_HEIGHT) / 4:.1f}"]
+    assert chart.bars[0].y == f"{TOP}.0"
+    assert chart.baseline_y == f"{TOP + PLOT_HEIGHT}.0"
+
+
+def test_a_month_with_more_reversed_than_paid_hangs_below_the_baseline():
+    chart = bar_chart(points=[(dt.date(2026, 1, 1), Decimal("30.00")), (dt.date(2026, 2, 1), Decimal("-10.00"))])
+
+    paid, reversed_ = chart.bars
+    assert reversed_.negative and reversed_.y == chart.baseline_y
+    assert Decimal(paid.height) == 3 * Decimal(reversed_.height)
+
+
+def test_an_empty_chart_has_flat_bars():
+    chart = bar_chart(points=[(month, Decimal("0.00")) for month in month_window(today=TODAY)])
+
+    assert chart.is_empty
+    assert {bar.height for bar in chart.bars} == {"0.0"}
+
+
+def test_the_dashboard_shows_claimed_amount_per_currency(alice_client, acme_amazon):
+    make_case(acme_amazon, claimed_amount=Decimal("1234.50"), currency="USD")
+    make_case(acme_amazon, claimed_amount=Decimal("99.00"), currency="EUR")
+
+    response = alice_client.get(dashboard_url(acme_amazon.tenant))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<h2 id=\"claimed-heading\">Claimed Amount</h2>" in page
+    assert "$1,234.50" in page and "€99.00" in page
+    assert page.count("<svg") == 2
+    assert 'aria-current="page">Dashboard' in page
+
+
+def test_the_dashboard_formats_amounts_in_the_sellers_locale(alice_client, acme_amazon):
+    make_case(acme_amazon, claimed_amount=Decimal("1234.50"), currency="EUR")
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "1.234,50\xa0€" in page
+
+
+def test_the_chart_renders_with_no_reimbursements(alice_client, acme_amazon):
+    make_case(acme_amazon)
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert "<title id=\"chart-title-USD\">" in page
+    assert "No reimbursements answering a case in the last 12 months." in page
+    assert page.count("<rect ") == 12
+
+
+def test_a_tenant_without_cases_sees_a_plain_message(alice_client, acme):
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "No cases or reimbursements yet" in page
+    assert "No seller account yet" in page
+
+
+def test_a_seller_never_sees_another_tenants_figures(alice_client, acme_amazon, globex_amazon):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    make_case(globex_amazon, claimed_amount=Decimal("777.77"), currency="JPY")
+    add_record(globex_amazon, "555.55", currency="GBP", case_reference="")
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert "$40.00" in page
+    for foreign in ("¥778", "£555.55", "JPY", "GBP", "A1GLOBEXAMAZ", "Globex"):
+        assert foreign not in page
+
+
+def test_another_tenants_account_in_the_filter_shows_nothing_of_it(alice_client, acme_amazon, globex_amazon):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    make_case(globex_amazon, claimed_amount=Decimal("777.77"))
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant), {"account": globex_amazon.pk}).content.decode()
+
+    assert "$40.00" in page and "$777.77" not in page and "A1GLOBEXAMAZ" not in page
+
+
+def test_another_tenants_user_gets_404(charlie_client, acme_amazon):
+    assert charlie_client.get(dashboard_url(acme_amazon.tenant)).status_code == 404
+
+
+def test_the_dashboard_uses_the_same_number_of_queries_with_few_or_many_cases(alice_client, acme, acme_amazon,
+                                                                               staff_user):
+    make_case(acme_amazon)
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert alice_client.get(dashboard_url(acme)).status_code == 200
+        return len(queries)
+
+    few = count_queries()
+    walmart = make_seller_account(acme, "10001234", marketplace="walmart", region="")
+    for index, currency in enumerate(["USD", "EUR", "GBP", "CAD"] * 5):
+        case = make_case(walmart if index % 2 else acme_amazon, currency=currency,
+                         reimbursement_type=["lost_warehouse", "damaged_warehouse", "other"][index % 3])
+        add_record(case, "5.00", currency=currency, on=dt.date(2026, 1 + index % 11, 3))
+        add_record(case.seller_account, "1.00", currency=currency, case_reference="")
+        if index % 4 == 0:
+            case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Done")
+
+    assert count_queries() == few
+
+
+def test_a_failed_sync_is_explained_with_the_next_attempt(alice_client, acme):
+    now = timezone.now()
+    make_seller_account(
+        acme, "A1FAILING", last_synced_at=now - dt.timedelta(days=2), last_sync_failed_at=now - dt.timedelta(hours=1),
+        last_sync_error="Amazon answered 503", next_sync_at=now + dt.timedelta(hours=3),
+    )
+    make_seller_account(acme, "A1HEALTHY", last_synced_at=now - dt.timedelta(hours=1),
+                        last_sync_failed_at=now - dt.timedelta(days=1), last_sync_error="old failure")
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "The last sync" in page and "failed: Amazon answered 503" in page
+    assert "old failure" not in page
+    assert "Never" not in page
+    assert "Not scheduled" in page
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_dashboard_refuses_writes(alice_client, acme, method):
+    assert getattr(alice_client, method)(dashboard_url(acme)).status_code == 405
