@@ -1,0 +1,227 @@
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
+from sync.ingest import IngestResult, import_report, ingest_report
+from sync.models import RunKind, RunStatus, SyncRun
+from sync.report import ReportError
+from tests.factories import make_case, make_seller_account
+
+DATA = Path(__file__).parent / "data"
+S = CaseStatus
+
+
+def ingest(account, name):
+    with open(DATA / name, encoding="utf-8-sig", newline="") as lines:
+        return ingest_report(seller_account=account, lines=lines, source=name)
+
+
+def refreshed(case):
+    return Case.objects.get(pk=case.pk)
+
+
+def snapshot():
+    """Everything an ingestion may write, to prove that another one wrote nothing."""
+    return (
+        list(ReimbursementRecord.objects.order_by("id").values_list("id", "case_id")),
+        list(Case.objects.order_by("id").values_list(
+            "id", "status", "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory",
+            "last_reimbursed_on", "updated_at")),
+        list(CaseEvent.objects.order_by("id").values_list("id", flat=True)),
+        list(CaseTotals.objects.order_by("id").values_list(
+            "id", "case_count", "claimed_amount", "recovered_amount", "shortfall_amount")),
+        list(MonthlyRecovery.objects.order_by("id").values_list("id", "amount", "record_count")),
+    )
+
+
+@pytest.fixture
+def lost_case(acme_amazon):
+    return make_case(acme_amazon, marketplace_case_id="1000000001", units_claimed=2, claimed_amount=Decimal("40.00"))
+
+
+@pytest.fixture
+def damaged_case(acme_amazon):
+    return make_case(acme_amazon, marketplace_case_id="1000000002", units_claimed=2, claimed_amount=Decimal("30.00"),
+                     reimbursement_type="damaged_warehouse")
+
+
+@pytest.fixture
+def globex_case(globex_amazon):
+    return make_case(globex_amazon, marketplace_case_id="9999999999", units_claimed=1, claimed_amount=Decimal("8.00"))
+
+
+def test_a_report_adds_its_rows_and_moves_the_cases(lost_case, damaged_case):
+    result = ingest(lost_case.seller_account, "report_basic.tsv")
+    assert result == IngestResult(rows_read=4, rows_new=4, rows_matched=2, cases_changed=2, status_changes=2)
+    lost, damaged = refreshed(lost_case), refreshed(damaged_case)
+    assert (lost.status, lost.recovered_amount, lost.units_reimbursed_cash) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"), 1)
+    assert (damaged.status, damaged.recovered_amount) == (S.FULLY_REIMBURSED, Decimal("30.00"))
+    assert damaged.last_reimbursed_on == dt.date(2026, 5, 11)
+
+
+def test_each_record_keeps_its_source_line_and_tenant(lost_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    records = ReimbursementRecord.objects.order_by("source_line")
+    assert [(r.source, r.source_line, r.occurrence) for r in records] == [
+        ("report_basic.tsv", line, 1) for line in (2, 3, 4, 5)
+    ]
+    assert {r.tenant_id for r in records} == {lost_case.tenant_id}
+    assert records[1].amazon_order_id == "111-1234567-1234567"
+
+
+def test_the_history_names_the_report_and_the_row(lost_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    event = CaseEvent.objects.filter(case=lost_case).latest("id")
+    assert (event.from_status, event.to_status) == (S.OPEN, S.PARTIALLY_REIMBURSED)
+    assert event.reason.startswith("Report report_basic.tsv")
+    assert (event.record.source, event.record.source_line) == ("report_basic.tsv", 2)
+
+
+def test_importing_the_same_report_again_changes_nothing(lost_case, damaged_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    before = snapshot()
+    result = ingest(lost_case.seller_account, "report_basic.tsv")
+    assert result == IngestResult(rows_read=4, rows_new=0, rows_matched=0, cases_changed=0, status_changes=0)
+    assert snapshot() == before
+
+
+def test_an_overlapping_report_adds_only_the_rows_not_seen_before(lost_case, damaged_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    result = ingest(lost_case.seller_account, "report_overlap.tsv")
+    assert (result.rows_read, result.rows_new, result.rows_matched) == (3, 1, 1)
+    assert refreshed(lost_case).status == S.FULLY_REIMBURSED
+    assert refreshed(damaged_case).recovered_amount == Decimal("30.00")
+    before = snapshot()
+    ingest(lost_case.seller_account, "report_overlap.tsv")
+    assert snapshot() == before
+
+
+def test_the_same_rows_in_two_differently_shaped_files_count_once(lost_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    result = ingest(lost_case.seller_account, "report_shuffled.tsv")
+    assert (result.rows_read, result.rows_new) == (2, 1)
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+    assert ReimbursementRecord.objects.filter(reason="Warehouse_Mystery_Adjustment").count() == 1
+
+
+def test_two_identical_rows_in_one_report_both_count_and_are_not_added_again(damaged_case):
+    result = ingest(damaged_case.seller_account, "report_duplicates.tsv")
+    assert (result.rows_new, result.rows_matched) == (2, 2)
+    assert refreshed(damaged_case).recovered_amount == Decimal("60.00")
+    assert sorted(ReimbursementRecord.objects.values_list("occurrence", flat=True)) == [1, 2]
+    before = snapshot()
+    ingest(damaged_case.seller_account, "report_duplicates.tsv")
+    ingest(damaged_case.seller_account, "report_basic.tsv")
+    assert ReimbursementRecord.objects.filter(case=damaged_case).count() == 2
+    assert snapshot()[1:3] == before[1:3]
+
+
+def test_a_reversal_moves_a_fully_reimbursed_case_back_and_lowers_the_totals(lost_case):
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    ingest(lost_case.seller_account, "report_overlap.tsv")
+    assert refreshed(lost_case).status == S.FULLY_REIMBURSED
+    result = ingest(lost_case.seller_account, "report_reversal.tsv")
+    assert (result.cases_changed, result.status_changes) == (1, 1)
+    case = refreshed(lost_case)
+    assert (case.status, case.recovered_amount, case.units_reimbursed_cash) == (
+        S.PARTIALLY_REIMBURSED, Decimal("20.00"), 1)
+    totals = CaseTotals.objects.get(seller_account=lost_case.seller_account, status=S.PARTIALLY_REIMBURSED,
+                                    reimbursement_type=lost_case.reimbursement_type)
+    assert (totals.case_count, totals.recovered_amount, totals.shortfall_amount) == (
+        1, Decimal("20.00"), Decimal("20.00"))
+    fully = CaseTotals.objects.filter(status=S.FULLY_REIMBURSED, reimbursement_type=lost_case.reimbursement_type)
+    assert sum(t.case_count for t in fully) == 0
+    june = MonthlyRecovery.objects.get(month=dt.date(2026, 6, 1))
+    assert (june.amount, june.automatic) == (Decimal("-20.00"), False)
+
+
+def test_an_automatic_reimbursement_has_no_case_and_counts_apart(acme_amazon):
+    ingest(acme_amazon, "report_basic.tsv")
+    automatic = ReimbursementRecord.objects.get(case_reference="")
+    assert automatic.case_id is None and automatic.is_automatic
+    bucket = MonthlyRecovery.objects.get(seller_account=acme_amazon, month=dt.date(2026, 5, 1), automatic=True)
+    assert (bucket.amount, bucket.record_count) == (Decimal("12.50"), 1)
+    filed = MonthlyRecovery.objects.get(seller_account=acme_amazon, month=dt.date(2026, 5, 1), automatic=False)
+    assert (filed.amount, filed.record_count) == (Decimal("58.00"), 3)
+
+
+def test_a_row_naming_another_tenants_case_never_touches_it(acme_amazon, globex_case):
+    events_before = CaseEvent.objects.filter(case=globex_case).count()
+    result = ingest(acme_amazon, "report_basic.tsv")
+    assert result.rows_matched == 0
+    untouched = refreshed(globex_case)
+    assert (untouched.status, untouched.recovered_amount) == (S.OPEN, Decimal("0.00"))
+    assert CaseEvent.objects.filter(case=globex_case).count() == events_before
+    assert not ReimbursementRecord.objects.filter(case=globex_case).exists()
+    stray = ReimbursementRecord.objects.get(case_reference="9999999999")
+    assert (stray.seller_account_id, stray.tenant_id, stray.case_id) == (acme_amazon.pk, acme_amazon.tenant_id, None)
+    assert not MonthlyRecovery.objects.filter(tenant=globex_case.tenant).exists()
+
+
+def test_a_row_naming_a_case_of_another_account_of_the_same_tenant_never_touches_it(acme, lost_case):
+    other_account = make_seller_account(acme, "A1ACMEEUROPE")
+    ingest(other_account, "report_basic.tsv")
+    assert refreshed(lost_case).status == S.OPEN
+    assert not ReimbursementRecord.objects.filter(case=lost_case).exists()
+
+
+def test_the_same_report_in_two_seller_accounts_counts_in_each(acme, lost_case):
+    other_account = make_seller_account(acme, "A1ACMEEUROPE")
+    ingest(lost_case.seller_account, "report_basic.tsv")
+    assert ingest(other_account, "report_basic.tsv").rows_new == 4
+
+
+def test_a_case_recorded_after_its_reimbursement_picks_it_up(acme_amazon):
+    ingest(acme_amazon, "report_basic.tsv")
+    case = make_case(acme_amazon, marketplace_case_id="1000000001", units_claimed=1, claimed_amount=Decimal("20.00"))
+    assert refreshed(case).status == S.FULLY_REIMBURSED
+
+
+@pytest.mark.parametrize("name", ["report_bad.tsv", "report_missing_columns.tsv"])
+def test_a_bad_report_writes_nothing(lost_case, damaged_case, name):
+    ingest(lost_case.seller_account, "report_reversal.tsv")
+    before = snapshot()
+    with pytest.raises(ReportError) as caught:
+        ingest(lost_case.seller_account, name)
+    assert caught.value.source == name and caught.value.problems
+    assert snapshot() == before
+
+
+def test_a_bad_line_after_good_ones_keeps_the_good_ones_out_too(lost_case):
+    lines = open(DATA / "report_basic.tsv").readlines() + ["2026-05-13\t5009\t1000000001\t\tLost_Warehouse"
+                                                           "\t\t\t\t\t\tUSD\t1.00\tabc\t1\t0\t1\t\t\n"]
+    with pytest.raises(ReportError, match="line 6, amount-total"):
+        ingest_report(seller_account=lost_case.seller_account, lines=lines, source="mixed.tsv")
+    assert not ReimbursementRecord.objects.exists()
+    assert refreshed(lost_case).status == S.OPEN
+
+
+def test_an_import_records_a_succeeded_run_with_its_counts(lost_case, staff_user):
+    with open(DATA / "report_basic.tsv") as lines:
+        run = import_report(seller_account=lost_case.seller_account, lines=lines, source="report_basic.tsv",
+                            kind=RunKind.FILE, actor=staff_user)
+    run = SyncRun.objects.get(pk=run.pk)
+    assert (run.status, run.kind, run.source, run.actor) == (RunStatus.SUCCEEDED, RunKind.FILE, "report_basic.tsv", staff_user)
+    assert (run.rows_read, run.rows_new, run.rows_matched, run.cases_changed, run.status_changes) == (4, 4, 1, 1, 1)
+    assert run.finished_at is not None and run.tenant_id == lost_case.tenant_id
+
+
+def test_a_failed_import_records_the_error_and_raises_it(lost_case):
+    with open(DATA / "report_bad.tsv") as lines, pytest.raises(ReportError):
+        import_report(seller_account=lost_case.seller_account, lines=lines, source="report_bad.tsv", kind=RunKind.FILE)
+    run = SyncRun.objects.get()
+    assert run.status == RunStatus.FAILED
+    assert "line 3, amount-total" in run.error
+    assert (run.rows_read, run.rows_new) == (0, 0)
+    assert not ReimbursementRecord.objects.exists()
+
+
+def test_an_import_completes_a_run_created_before_it(lost_case):
+    account = lost_case.seller_account
+    run = SyncRun.objects.create(tenant=account.tenant, seller_account=account, kind=RunKind.POLL, source="report 42")
+    with open(DATA / "report_basic.tsv") as lines:
+        done = import_report(seller_account=account, lines=lines, source="report 42", kind=RunKind.POLL, run=run)
+    assert done.pk == run.pk and SyncRun.objects.get().status == RunStatus.SUCCEEDED
