@@ -1,0 +1,51 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from accounts.models import SellerAccount, Tenant
+from cases.rollups import rollup_differences, rollups_lock, rollups_repair
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery) from cases and records. "
+        "With --verify, only compare and exit non-zero listing each differing bucket; "
+        "without, rewrite the differing buckets in one transaction that keeps writers out."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--verify", action="store_true", help="Compare only; change nothing.")
+        parser.add_argument("--tenant", metavar="SLUG", help="Only this tenant.")
+
+    def handle(self, *args, verify, tenant, **options):
+        with scopes_disabled():
+            tenants = self._tenants(tenant)
+            if verify:
+                differing = sum(self._check(t, repair=False) for t in tenants)
+                if differing:
+                    raise CommandError(f"{differing} rollup bucket(s) differ from the cases and records")
+                self.stdout.write(self.style.SUCCESS("Rollups match the cases and records."))
+                return
+            with transaction.atomic():
+                rollups_lock()
+                repaired = sum(self._check(t, repair=True) for t in tenants)
+            self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {repaired} bucket(s) corrected."))
+
+    def _tenants(self, slug: str | None) -> list[Tenant]:
+        tenants = Tenant.objects.order_by("slug")
+        if slug is not None:
+            tenants = tenants.filter(slug=slug)
+            if not tenants.exists():
+                raise CommandError(f"No tenant with slug {slug!r}")
+        return list(tenants)
+
+    def _check(self, tenant: Tenant, *, repair: bool) -> int:
+        differences = rollup_differences(tenant_id=tenant.pk)
+        self.stdout.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
+        labels = {account.pk: account.label for account in SellerAccount.objects.filter(tenant=tenant)}
+        for difference in differences:
+            label = labels.get(difference.bucket["seller_account_id"], "?")
+            self.stdout.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
+        if repair and differences:
+            rollups_repair(tenant_id=tenant.pk, differences=differences)
+        return len(differences)

@@ -1,0 +1,150 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from cases.models import CaseStatus, CaseTotals, EventSource, MonthlyRecovery, ReimbursementRecord
+from cases.rollups import rollup_differences
+from cases.services import case_transition, records_match
+from tests.factories import make_case
+
+S = CaseStatus
+
+
+def add_record(case_or_account, amount, *, cash=1, currency="USD", case_reference=None):
+    account = getattr(case_or_account, "seller_account", case_or_account)
+    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
+    record = ReimbursementRecord.objects.create(
+        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
+        approval_date=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.timezone.utc), reimbursement_id="R1",
+        reason="Lost_Warehouse", currency=currency, amount_per_unit=Decimal(amount), amount_total=Decimal(amount),
+        quantity_cash=cash, fingerprint=uuid.uuid4(), source="test",
+    )
+    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test")
+    return record
+
+
+def rollups(*args):
+    out = StringIO()
+    call_command("rebuild_rollups", *args, stdout=out)
+    return out.getvalue()
+
+
+def corrupt(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert cursor.rowcount == 1
+
+
+@pytest.fixture
+def books(acme_amazon, globex_amazon, staff_user):
+    """Cases in two currencies and tenants, a reversal, a closed case and an automatic reimbursement."""
+    partial = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(partial, "20.00")
+    add_record(partial, "20.00")
+    add_record(partial, "-20.00", cash=-1)
+    closed = make_case(acme_amazon, claimed_amount=Decimal("30.00"))
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    make_case(acme_amazon, claimed_amount=Decimal("9.99"), currency="EUR")
+    add_record(acme_amazon, "12.50", case_reference="")
+    make_case(globex_amazon, claimed_amount=Decimal("15.00"))
+    return partial
+
+
+def test_verify_passes_when_the_rollups_match(books):
+    output = rollups("--verify")
+
+    assert "acme: 0 bucket(s) differ" in output
+    assert "globex: 0 bucket(s) differ" in output
+    assert "Rollups match" in output
+
+
+def test_an_emptied_bucket_left_by_a_status_change_is_not_a_difference(acme_amazon, staff_user):
+    case = make_case(acme_amazon)
+    case_transition(case=case, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Denied")
+
+    assert CaseTotals.objects.get(status=S.OPEN).case_count == 0
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
+def test_verify_fails_and_names_a_corrupted_case_totals_bucket(books, acme_amazon):
+    corrupt(
+        "UPDATE cases_casetotals SET claimed_amount = 999 WHERE tenant_id = %s AND status = %s AND currency = 'USD'",
+        [acme_amazon.tenant_id, S.PARTIALLY_REIMBURSED],
+    )
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 rollup bucket"):
+        call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert (
+        "acme CaseTotals Amazon NA A1ACMEAMAZON USD partially_reimbursed lost_warehouse: "
+        "claimed_amount 999.00 stored, 40.00 expected"
+    ) in out.getvalue()
+
+
+def test_verify_fails_on_a_missing_monthly_bucket(books, acme_amazon):
+    corrupt("DELETE FROM cases_monthlyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
+    out = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert "MonthlyRecovery Amazon NA A1ACMEAMAZON USD 2026-10-01 True: amount 0 stored, 12.50 expected" in (
+        out.getvalue()
+    )
+
+
+def test_a_rebuild_fixes_what_verify_found_and_says_what_it_changed(books, acme_amazon):
+    corrupt(
+        "UPDATE cases_casetotals SET case_count = 7, recovered_amount = 1 "
+        "WHERE tenant_id = %s AND status = %s AND currency = 'USD'",
+        [acme_amazon.tenant_id, S.PARTIALLY_REIMBURSED],
+    )
+    corrupt("DELETE FROM cases_monthlyrecovery WHERE tenant_id = %s AND NOT automatic", [acme_amazon.tenant_id])
+
+    output = rollups()
+
+    assert "acme: 2 bucket(s) corrected" in output
+    assert "case_count 7 stored, 1 expected, recovered_amount 1.00 stored, 20.00 expected" in output
+    assert "Rollups rebuilt: 2 bucket(s) corrected" in output
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, status=S.PARTIALLY_REIMBURSED, currency="USD")
+    assert (row.case_count, row.recovered_amount) == (1, Decimal("20.00"))
+    month = MonthlyRecovery.objects.get(tenant=acme_amazon.tenant, automatic=False)
+    assert (month.month, month.amount, month.record_count) == (dt.date(2026, 10, 1), Decimal("20.00"), 3)
+    assert "Rollups match" in rollups("--verify")
+
+
+def test_the_triggers_keep_counting_after_a_rebuild(books, acme_amazon):
+    corrupt("DELETE FROM cases_casetotals WHERE tenant_id = %s AND currency = 'EUR'", [acme_amazon.tenant_id])
+    rollups()
+
+    make_case(acme_amazon, claimed_amount=Decimal("1.01"), currency="EUR")
+
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, currency="EUR")
+    assert (row.case_count, row.claimed_amount) == (2, Decimal("11.00"))
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
+def test_a_rebuild_of_consistent_rollups_changes_nothing(books):
+    assert "Rollups rebuilt: 0 bucket(s) corrected" in rollups()
+
+
+def test_one_tenant_can_be_checked_alone(books, globex_amazon):
+    corrupt("UPDATE cases_casetotals SET claimed_amount = 1 WHERE tenant_id = %s", [globex_amazon.tenant_id])
+
+    output = rollups("--verify", "--tenant", "acme")
+
+    assert "acme: 0 bucket(s) differ" in output and "globex" not in output
+    with pytest.raises(CommandError):
+        rollups("--verify", "--tenant", "globex")
+
+
+def test_an_unknown_tenant_is_an_error(db):
+    with pytest.raises(CommandError, match="No tenant with slug 'nope'"):
+        rollups("--verify", "--tenant", "nope")
