@@ -1,0 +1,293 @@
+"""The reimbursement team's workplace: cases, their records and history.
+
+Every write goes through `cases.services` (or `cases.records`), so that history, figures and
+rollups stay right. Nothing here can be deleted.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm
+from .models import Case, CaseEvent, EventSource, ReimbursementRecord
+from .money import plain
+from .records import record_add_manual
+from .services import TransitionNotAllowed, case_create, case_transition, case_update, records_match
+
+DERIVED_FIELDS = [
+    "status", "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory",
+    "last_reimbursed_on", "closed_on",
+]
+
+
+def _money(amount, currency) -> str:
+    return f"{plain(amount)} {currency}"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    verbose_name_plural = "History"
+    fields = ["created_at", "from_status", "to_status", "source", "actor", "reason", "record"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "record")
+
+
+class RecordInline(ReadOnlyInline):
+    model = ReimbursementRecord
+    verbose_name_plural = "Reimbursement records"
+    fields = [
+        "approval_date", "reimbursement_id", "reason", "amount_total", "currency",
+        "quantity_cash", "quantity_inventory", "original_reimbursement_id", "source",
+    ]
+    readonly_fields = fields
+    ordering = ["approval_date", "id"]
+
+
+def _account_choice_label(account) -> str:
+    return f"{account.tenant.name} · {account.label}"
+
+
+class SellerAccountChoiceMixin:
+    """List every tenant's seller accounts, named with their tenant: staff work across tenants.
+
+    The forms declare the field with django-scopes' SafeModelChoiceField (an empty queryset at
+    import time); the real choices are read here, per request, where admin runs unscoped.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "seller_account" and field is not None:
+            accounts = db_field.remote_field.model._default_manager
+            field.queryset = accounts.select_related("tenant").order_by("tenant__name", "external_id")
+            field.label_from_instance = _account_choice_label
+        return field
+
+
+@admin.register(Case)
+class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
+    form = CaseAdminForm
+    change_form_template = "admin/cases/case/change_form.html"
+    list_display = [
+        "marketplace_case_id", "tenant", "seller_account", "reimbursement_type", "status",
+        "units_claimed", "claimed", "recovered", "date_filed", "updated_at",
+    ]
+    list_filter = [
+        "tenant", "status", "reimbursement_type", "seller_account__marketplace", "seller_account", "currency",
+    ]
+    list_select_related = ["tenant", "seller_account"]
+    search_fields = [
+        "marketplace_case_id", "sku", "fnsku", "asin", "order_id", "shipment_id", "removal_order_id",
+        "product_title",
+    ]
+    ordering = ["-date_filed", "-id"]
+    show_full_result_count = False
+    inlines = [RecordInline, CaseEventInline]
+    fieldsets = [
+        (None, {"fields": ["seller_account", "marketplace_case_id", "reimbursement_type", "status"]}),
+        ("Product", {"fields": ["asin", "sku", "fnsku", "product_title"]}),
+        ("References", {"fields": ["order_id", "shipment_id", "removal_order_id"]}),
+        ("Claim", {"fields": [
+            "units_claimed", "claimed_amount", "currency", "date_filed", "claim_deadline", "closed_on",
+        ]}),
+        ("Recovered (from the reimbursement records)", {"fields": [
+            "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on",
+        ]}),
+        ("Notes", {"fields": ["seller_note", "internal_note"]}),
+        ("Record keeping", {"fields": ["tenant", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="claimed", ordering="claimed_amount")
+    def claimed(self, case):
+        return _money(case.claimed_amount, case.currency)
+
+    @admin.display(description="recovered", ordering="recovered_amount")
+    def recovered(self, case):
+        return _money(case.recovered_amount, case.currency)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(name, opts) for name, opts in self.fieldsets if not name or not name.startswith(("Recovered", "Record"))]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*DERIVED_FIELDS, "tenant", "created_at", "updated_at"]
+        if obj is not None:
+            fields.append("seller_account")
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            case_create(case=obj, actor=request.user)
+            return
+        case_update(case=obj, actor=request.user)
+        if "marketplace_case_id" in form.changed_data:
+            records_match(
+                seller_account_id=obj.seller_account_id, case_ids=[obj.pk], source=EventSource.STAFF,
+                actor=request.user, reason="Case ID corrected",
+            )
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_status"
+        return [
+            path("<path:object_id>/status/", self.admin_site.admin_view(self.status_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def status_view(self, request, object_id):
+        """Staff record Not Eligible or Closed with a reason, or reopen, through `case_transition`."""
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        form = CaseStatusForm(request.POST or None, initial={"from_status": case.status})
+        change_url = reverse("admin:cases_case_change", args=[case.pk])
+        if request.method == "POST" and form.is_valid():
+            try:
+                updated = case_transition(
+                    case=case, to_status=form.cleaned_data["to_status"], actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except TransitionNotAllowed as refusal:
+                self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+                case.refresh_from_db()
+                form = CaseStatusForm(initial={"from_status": case.status})
+            else:
+                self.message_user(
+                    request, f"Case {updated} is now {updated.get_status_display()}.", messages.SUCCESS
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change the status of case {case}",
+            "opts": self.opts,
+            "original": case,
+            "form": form,
+                        "change_url": change_url,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/cases/case/change_status.html", context)
+
+
+class MatchFilter(admin.SimpleListFilter):
+    title = "match"
+    parameter_name = "match"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("matched", "Matched to a case"),
+            ("unmatched", "Unmatched (no such case yet)"),
+            ("automatic", "Automatic (no case ID)"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "matched":
+            return queryset.filter(case__isnull=False)
+        if self.value() == "unmatched":
+            return queryset.filter(case__isnull=True).exclude(case_reference="")
+        if self.value() == "automatic":
+            return queryset.filter(case_reference="")
+        return queryset
+
+
+RECORD_DETAIL_FIELDS = [
+    "tenant", "seller_account", "case", *MANUAL_RECORD_FIELDS[1:],
+    "fingerprint", "occurrence", "source", "source_line", "created_at",
+]
+
+
+@admin.register(ReimbursementRecord)
+class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
+    """Records are facts: listed and read, never edited; staff may add one by hand."""
+
+    list_display = [
+        "approval_date", "reimbursement_id", "tenant", "seller_account", "case_reference", "case",
+        "reason", "amount", "quantity_cash", "quantity_inventory", "source",
+    ]
+    list_filter = [MatchFilter, "tenant", "seller_account__marketplace", "seller_account", "currency", "reason"]
+    list_select_related = ["tenant", "seller_account", "case"]
+    search_fields = [
+        "reimbursement_id", "case_reference", "amazon_order_id", "sku", "fnsku", "asin",
+        "original_reimbursement_id",
+    ]
+    ordering = ["-approval_date", "-id"]
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount_total")
+    def amount(self, record):
+        return _money(record.amount_total, record.currency)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ManualRecordForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return MANUAL_RECORD_FIELDS if obj is None else RECORD_DETAIL_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else RECORD_DETAIL_FIELDS
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        record = record_add_manual(
+            seller_account=form.cleaned_data["seller_account"], actor=request.user, **form.record_fields()
+        )
+        obj.pk = record.pk
+        if record.case is not None:
+            case = record.case
+            note = f"Matched to case {case}, now {case.get_status_display()}."
+        elif record.case_reference:
+            note = f"No case {record.case_reference} in {record.seller_account} yet: it will match when the case is recorded."
+        else:
+            note = "No case ID: counted as an automatic reimbursement."
+        self.message_user(request, note, messages.INFO)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """Case history across tenants: read-only, never deleted."""
+
+    list_display = ["created_at", "case", "tenant", "from_status", "to_status", "source", "actor", "reason"]
+    list_filter = ["tenant", "to_status", "source"]
+    list_select_related = ["case", "tenant", "actor"]
+    search_fields = ["case__marketplace_case_id", "reason", "actor__username"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

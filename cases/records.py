@@ -1,0 +1,42 @@
+"""Reimbursement records that reach the tracker by hand, not through a report."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import SellerAccount
+
+from .models import EventSource, ReimbursementRecord
+from .money import is_currency
+from .services import records_match
+
+
+@transaction.atomic
+def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
+    """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
+
+    The record is matched to the case with the same case ID in the same seller account, and
+    that case's figures and status follow, with a history entry naming the person.
+    """
+    currency = fields.get("currency", "")
+    if not is_currency(currency):
+        raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
+    username = actor.get_username()
+    record = ReimbursementRecord.objects.create(
+        **fields,
+        tenant_id=seller_account.tenant_id,
+        seller_account=seller_account,
+        fingerprint=uuid.uuid4(),
+        occurrence=1,
+        source=f"Entered by {username}",
+    )
+    records_match(
+        seller_account_id=seller_account.pk,
+        record_ids=[record.pk],
+        source=EventSource.STAFF,
+        actor=actor,
+        reason=f"Reimbursement {record.reimbursement_id} entered by {username}",
+    )
+    record.refresh_from_db()
+    return record
