@@ -1,16 +1,107 @@
-from django.http import HttpResponse
+"""The seller's case pages. Read-only; `tenant_view` resolves the tenant and runs each view in its scope."""
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.access import tenant_view
+from accounts.selectors import seller_account_any_ready, seller_account_list
+
+from . import selectors
+from .export import csv_lines, export_filename
+from .filters import CaseFilter
+from .pagination import LAST, keyset_page, sort_parse
+from .tables import DEFAULT_SORT, SORT_COLUMNS, OverallCaseTable, ReimbursedCaseTable
+
+
+def _query(request, **changes) -> str:
+    """The current query string with `changes` applied; a None value drops the parameter."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _result_count(filterset, buckets, statuses) -> tuple[int, bool]:
+    """(count, capped): exact from the rollup when only rollup dimensions are filtered, else counted up to a cap."""
+    if not filterset.only_dimensions:
+        count = selectors.case_count_capped(cases=filterset.qs, cap=selectors.COUNT_CAP)
+        return min(count, selectors.COUNT_CAP), count > selectors.COUNT_CAP
+    data = filterset.form.cleaned_data
+    account = data.get("seller_account")
+    return selectors.case_count_in_buckets(
+        buckets,
+        statuses=[data["status"]] if data.get("status") else statuses,
+        types=[data["type"]] if data.get("type") else None,
+        seller_account_ids=[int(account)] if account else None,
+    ), False
+
+
+def _case_list(request, tenant, *, nav: str, table_class, statuses: tuple[str, ...]):
+    seller_accounts = seller_account_list(tenant=tenant)
+    context = {"tenant": tenant, "nav": nav, "seller_accounts": seller_accounts,
+               "any_ready": seller_account_any_ready(seller_accounts=seller_accounts)}
+    if not context["any_ready"]:
+        return render(request, f"cases/{nav}.html", context)
+
+    reimbursed_only = nav == "reimbursed"
+    cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, statuses=statuses)
+    sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    buckets = selectors.case_bucket_list(tenant=tenant)
+    status_counts = selectors.case_status_counts(buckets, statuses=statuses)
+    if filterset.is_valid():
+        page = keyset_page(filterset.qs, sort=sort, token=request.GET.get("cursor"))
+        count, capped = _result_count(filterset, buckets, statuses)
+    else:
+        page, count, capped = None, 0, False
+    context.update(
+        filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
+        status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts],
+        table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
+        first_url=_query(request, cursor=None),
+        last_url=_query(request, cursor=LAST),
+        next_url=page and page.next_cursor and _query(request, cursor=page.next_cursor),
+        previous_url=page and page.previous_cursor and _query(request, cursor=page.previous_cursor),
+        export_url=None if reimbursed_only else reverse("cases:export", args=[tenant.slug]) + _query(request, cursor=None),
+    )
+    return render(request, f"cases/{nav}.html", context)
 
 
 @tenant_view
 def overall_cases(request, tenant):
-    return HttpResponse("todo")
+    return _case_list(request, tenant, nav="overall", table_class=OverallCaseTable,
+                      statuses=selectors.ALL_STATUSES)
 
 
-export_cases = reimbursed_cases = overall_cases
+@tenant_view
+def reimbursed_cases(request, tenant):
+    return _case_list(request, tenant, nav="reimbursed", table_class=ReimbursedCaseTable,
+                      statuses=selectors.REIMBURSED)
+
+
+@tenant_view
+def export_cases(request, tenant):
+    seller_accounts = seller_account_list(tenant=tenant)
+    filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts)
+    cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    response = StreamingHttpResponse(
+        csv_lines(tenant=tenant, cases=cases, sort=sort, seller_accounts=seller_accounts),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(tenant=tenant)}"'
+    return response
 
 
 @tenant_view
 def case_detail(request, tenant, case_pk):
-    return HttpResponse("todo")
+    case = selectors.case_get(tenant=tenant, pk=case_pk)
+    return render(request, "cases/detail.html", {
+        "tenant": tenant, "nav": "overall", "case": case,
+        "records": selectors.case_record_list(tenant=tenant, case=case),
+        "events": selectors.case_event_list(tenant=tenant, case=case),
+    })

@@ -1,0 +1,166 @@
+"""Keyset pagination over cases: every page is one index range scan, whatever the page number.
+
+A page is named by an opaque cursor: the sort it belongs to, a direction, and the sort key
+`(value, id)` of the row it starts after or ends before. Compared as a row, `(col, id) > (v, id)`,
+so PostgreSQL walks the `(tenant, col, id)` index from that point instead of skipping rows.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+from django.db.models import F, Func, Value
+from django.db.models.lookups import GreaterThan, LessThan
+
+PER_PAGE = 50
+EXPORT_CHUNK = 2000
+LAST = "last"
+
+
+@dataclass(frozen=True)
+class Sort:
+    """`column` ascending, or descending when `descending`; ties broken by id in the same direction."""
+
+    alias: str
+    column: str
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        return f"-{self.alias}" if self.descending else self.alias
+
+    def ordering(self, *, reverse: bool = False) -> list[str]:
+        sign = "-" if self.descending != reverse else ""
+        return [f"{sign}{self.column}", f"{sign}id"]
+
+    def reversed(self) -> "Sort":
+        return Sort(self.alias, self.column, not self.descending)
+
+
+def sort_parse(param: str | None, *, columns: dict[str, str], default: str) -> Sort:
+    """`-claimed` → claimed amount, descending. Unknown sorts fall back to `default`."""
+    raw = (param or "").strip()
+    alias = raw.removeprefix("-")
+    if alias not in columns:
+        raw, alias = default, default.removeprefix("-")
+    return Sort(alias, columns[alias], raw.startswith("-"))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    sort: str
+    after: bool
+    value: str
+    id: int
+
+
+def cursor_encode(*, sort: Sort, after: bool, row: models.Model) -> str:
+    value = getattr(row, sort.column)
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    payload = json.dumps([sort.param, "a" if after else "b", text, row.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def cursor_decode(token: str | None) -> Cursor | None:
+    """A cursor read back from the query string, or None for a missing or mangled one."""
+    if not token or token == LAST:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        sort, direction, value, pk = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    if not (isinstance(sort, str) and direction in ("a", "b") and isinstance(value, str)
+            and isinstance(pk, int) and not isinstance(pk, bool)):
+        return None
+    return Cursor(sort, direction == "a", value, pk)
+
+
+def _typed(model: type[models.Model], column: str, text: str):
+    field = model._meta.get_field(column)
+    if isinstance(field, models.DateTimeField):
+        return dt.datetime.fromisoformat(text)
+    if isinstance(field, models.DateField):
+        return dt.date.fromisoformat(text)
+    if isinstance(field, models.DecimalField):
+        return Decimal(text)
+    return text
+
+
+def _beyond(queryset: models.QuerySet, sort: Sort, value, pk: int, *, forward: bool) -> models.QuerySet:
+    """Rows strictly past the row with sort key `(value, pk)`, in the walking direction."""
+    row = Func(F(sort.column), F("id"), function="ROW", output_field=models.Field())
+    key = Func(Value(value), Value(pk), function="ROW", output_field=models.Field())
+    ascending = sort.descending != forward
+    lookup = GreaterThan if ascending else LessThan
+    return queryset.filter(lookup(row, key))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    sort: Sort
+    first: bool
+    last: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        if self.last or not self.rows:
+            return None
+        return cursor_encode(sort=self.sort, after=True, row=self.rows[-1])
+
+    @property
+    def previous_cursor(self) -> str | None:
+        if self.first or not self.rows:
+            return None
+        return cursor_encode(sort=self.sort, after=False, row=self.rows[0])
+
+    @property
+    def only_page(self) -> bool:
+        return self.first and self.last
+
+
+def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None, per_page: int | None = None) -> Page:
+    """The page the token names: first page without one, `last` for the last page, else after/before a row.
+
+    One query: it fetches one row more than the page to learn whether there is a page beyond.
+    """
+    per_page = per_page or PER_PAGE
+    cursor = cursor_decode(token)
+    if cursor is not None and cursor.sort != sort.param:
+        cursor = None
+    if token == LAST:
+        rows = list(queryset.order_by(*sort.ordering(reverse=True))[: per_page + 1])
+        return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=True)
+    if cursor is None:
+        rows = list(queryset.order_by(*sort.ordering())[: per_page + 1])
+        return Page(rows[:per_page], sort, first=True, last=len(rows) <= per_page)
+    try:
+        value = _typed(queryset.model, sort.column, cursor.value)
+    except (ValueError, InvalidOperation):
+        return Page([], sort, first=False, last=False)
+    if cursor.after:
+        rows = list(_beyond(queryset, sort, value, cursor.id, forward=True).order_by(*sort.ordering())[: per_page + 1])
+        return Page(rows[:per_page], sort, first=False, last=len(rows) <= per_page)
+    rows = list(
+        _beyond(queryset, sort, value, cursor.id, forward=False).order_by(*sort.ordering(reverse=True))[: per_page + 1]
+    )
+    return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=False)
+
+
+def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, size: int | None = None) -> Iterator[list]:
+    """All rows in `sort` order, `size` at a time, each chunk its own short index range query."""
+    size = size or EXPORT_CHUNK
+    chunk = list(queryset.order_by(*sort.ordering())[:size])
+    while chunk:
+        yield chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1]
+        after = _beyond(queryset, sort, getattr(last, sort.column), last.pk, forward=True)
+        chunk = list(after.order_by(*sort.ordering())[:size])
