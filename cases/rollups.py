@@ -127,8 +127,9 @@ def rollup_differences(*, tenant_id: int) -> list[Difference]:
 def rollups_lock() -> None:
     """Keep every writer out until the transaction ends; readers (the dashboard) carry on.
 
-    Sources first, then rollups: the order a writer's triggers take them, so no deadlock.
-    Must run inside a transaction.
+    Sources first, then rollups, the order in which a writer's triggers reach them. A writer that
+    holds one source table and waits for the other can still deadlock with us; PostgreSQL then
+    aborts one side and the rebuild can simply be run again. Must run inside a transaction.
     """
     with connection.cursor() as cursor:
         for table in (*SOURCE_TABLES, *(rollup.table for rollup in ROLLUPS)):

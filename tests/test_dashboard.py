@@ -286,9 +286,19 @@ def test_a_failed_sync_is_explained_with_the_next_attempt(alice_client, acme):
     page = alice_client.get(dashboard_url(acme)).content.decode()
 
     assert "The last sync" in page and "failed: Amazon answered 503" in page
-    assert "old failure" not in page
+    assert "old failure" not in page and "Up to date as of the last sync" in page
     assert "Never" not in page
     assert "Not scheduled" in page
+
+
+def test_an_account_never_synced_or_needing_reconnection_says_so(alice_client, acme):
+    make_seller_account(acme, "A1NEWACCOUNT")
+    make_seller_account(acme, "A1REFUSED", needs_reconnect=True, last_synced_at=timezone.now())
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "Never" in page and "Waiting for the first sync" in page
+    assert "authorize us again in Seller Central" in page
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
