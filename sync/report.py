@@ -87,9 +87,13 @@ class ReportError(Exception):
         count = self.problem_count
         lines = [f"{self.source}: {count} problem{'s' if count != 1 else ''}, nothing was imported."]
         lines += [f"  {problem}" for problem in self.problems]
-        if count > len(self.problems):
-            lines.append(f"  and {count - len(self.problems)} more")
+        if self.unlisted:
+            lines.append(f"  and {self.unlisted} more")
         return "\n".join(lines)
+
+    @property
+    def unlisted(self) -> int:
+        return self.problem_count - len(self.problems)
 
 
 @dataclass(frozen=True, slots=True)

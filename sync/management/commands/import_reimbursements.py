@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -48,7 +49,7 @@ class Command(BaseCommand):
 
     def _open(self, path: str):
         if path == "-":
-            return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+            return contextlib.nullcontext(sys.stdin.buffer)
         try:
             return open(path, "rb")
         except OSError as error:
