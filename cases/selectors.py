@@ -30,7 +30,9 @@ def case_record_list(*, tenant: Tenant, case: Case) -> list[ReimbursementRecord]
 
 
 def case_event_list(*, tenant: Tenant, case: Case) -> list[CaseEvent]:
-    return list(CaseEvent.objects.filter(tenant=tenant, case=case).order_by("created_at", "id"))
+    """The case's history in the order it was written. By id, not by time: events written in one
+    transaction may carry the transaction's start time (SQL `now()`) or the moment of the insert."""
+    return list(CaseEvent.objects.filter(tenant=tenant, case=case).order_by("id"))
 
 
 @dataclass(frozen=True)
