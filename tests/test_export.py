@@ -1,0 +1,128 @@
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import pagination
+from cases.models import ReimbursementType
+from tests.factories import make_case, make_seller_account
+from tests.test_case_status import add_record
+
+HEADER = ("Case ID,Seller account,Type,Status,Units claimed,Claimed amount,Recovered amount,Currency,"
+          "Date filed,Last update")
+
+
+def export(client, tenant, **params):
+    response = client.get(reverse("cases:export", args=[tenant.slug]), params)
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    return response, b"".join(response.streaming_content).decode()
+
+
+def rows(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_starts_with_the_agreed_header(alice_client, acme, acme_amazon):
+    _, text = export(alice_client, acme)
+    assert text.splitlines()[0].startswith(HEADER + ",")
+
+
+def test_export_is_a_csv_download_named_after_the_tenant_and_the_day(alice_client, acme, acme_amazon):
+    response, _ = export(alice_client, acme)
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="cases-acme-{timezone.localdate().isoformat()}.csv"'
+    )
+
+
+def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, acme_amazon):
+    case = make_case(acme_amazon, marketplace_case_id="1234567890", units_claimed=3,
+                     claimed_amount=Decimal("1234.5"), currency="EUR", date_filed=dt.date(2026, 2, 3),
+                     reimbursement_type=ReimbursementType.DAMAGED_WAREHOUSE, sku="SKU-9", asin="B000000009")
+    add_record(case, "10.00", cash=1, currency="EUR")
+    add_record(case, "0.00", cash=0, inventory=2, currency="EUR")
+    (row,) = rows(export(alice_client, acme)[1])
+    case.refresh_from_db()
+    assert row["Case ID"] == "1234567890"
+    assert row["Seller account"] == "Amazon NA A1ACMEAMAZON"
+    assert row["Type"] == "Damaged in warehouse"
+    assert row["Status"] == "Fully Reimbursed"
+    assert (row["Units claimed"], row["Claimed amount"], row["Recovered amount"], row["Currency"]) == (
+        "3", "1234.50", "10.00", "EUR")
+    assert row["Date filed"] == "2026-02-03"
+    assert row["Last update"] == timezone.localdate(case.updated_at).isoformat()
+    assert (row["SKU"], row["ASIN"]) == ("SKU-9", "B000000009")
+    assert (row["Units reimbursed cash"], row["Units reimbursed inventory"], row["Last reimbursed on"]) == (
+        "1", "2", "2026-11-02")
+
+
+def test_export_never_contains_internal_notes(alice_client, acme, acme_amazon):
+    make_case(acme_amazon, internal_note="Seller is difficult")
+    assert "difficult" not in export(alice_client, acme)[1]
+
+
+@pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://evil\")", "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"])
+def test_text_cells_cannot_become_formulas(alice_client, acme, acme_amazon, dangerous):
+    make_case(acme_amazon, product_title=dangerous, sku=dangerous[:60])
+    (row,) = rows(export(alice_client, acme)[1])
+    assert row["Product"] == "'" + dangerous
+    assert row["SKU"] == "'" + dangerous[:60]
+
+
+def test_amounts_stay_plain_numbers(alice_client, acme, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("20.00"))
+    add_record(case, "20.00", cash=1)
+    add_record(case, "-20.00", cash=-1)
+    (row,) = rows(export(alice_client, acme)[1])
+    assert (row["Claimed amount"], row["Recovered amount"]) == ("20.00", "0.00")
+
+
+def test_export_holds_exactly_the_filtered_rows_in_the_chosen_order(alice_client, acme, acme_amazon, globex_amazon):
+    other_account = make_seller_account(acme, "A1ACMESECOND")
+    for amount in ("3.00", "1.00", "2.00"):
+        make_case(acme_amazon, marketplace_case_id=f"W{amount}", claimed_amount=Decimal(amount))
+    make_case(acme_amazon, marketplace_case_id="OTHERTYPE", reimbursement_type=ReimbursementType.OTHER)
+    make_case(other_account, marketplace_case_id="OTHERACCT")
+    make_case(globex_amazon, marketplace_case_id="GLOBEX")
+    _, text = export(alice_client, acme, type=ReimbursementType.LOST_WAREHOUSE, seller_account=acme_amazon.pk,
+                     sort="claimed")
+    assert [r["Case ID"] for r in rows(text)] == ["W1.00", "W2.00", "W3.00"]
+
+
+def test_export_with_a_search_matches_the_page(alice_client, acme, acme_amazon):
+    make_case(acme_amazon, marketplace_case_id="HIT", order_id="113-1111111-1111111")
+    make_case(acme_amazon, marketplace_case_id="MISS")
+    _, text = export(alice_client, acme, q="113-1111111-1111111")
+    assert [r["Case ID"] for r in rows(text)] == ["HIT"]
+
+
+def test_export_of_another_tenants_account_gives_no_rows(alice_client, acme, acme_amazon, globex_amazon):
+    make_case(acme_amazon, marketplace_case_id="MINE")
+    make_case(globex_amazon, marketplace_case_id="THEIRS")
+    _, text = export(alice_client, acme, seller_account=globex_amazon.pk)
+    assert rows(text) == []
+    assert "THEIRS" not in text and "A1GLOBEXAMAZ" not in text
+
+
+def test_export_streams_every_row_across_chunks(alice_client, acme, acme_amazon, monkeypatch):
+    monkeypatch.setattr(pagination, "EXPORT_CHUNK", 2)
+    ids = {make_case(acme_amazon, date_filed=dt.date(2026, 1, 1)).marketplace_case_id for _ in range(5)}
+    _, text = export(alice_client, acme)
+    exported = [r["Case ID"] for r in rows(text)]
+    assert len(exported) == 5 and set(exported) == ids
+
+
+def test_export_streams_after_the_view_has_left_the_tenants_scope(alice_client, acme, acme_amazon):
+    from django_scopes import scope
+
+    make_case(acme_amazon, marketplace_case_id="SCOPED")
+    response = alice_client.get(reverse("cases:export", args=[acme.slug]))
+    with scope():
+        text = b"".join(response.streaming_content).decode()
+    assert [r["Case ID"] for r in rows(text)] == ["SCOPED"]
