@@ -1,0 +1,151 @@
+"""The permission matrix over every seller URL. A new URL pattern fails this file until it has an entry."""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import make_case
+
+
+@dataclass(frozen=True)
+class Entry:
+    tenant: bool = True
+    case: bool = False
+
+
+MATRIX = {
+    "home": Entry(tenant=False),
+    "cases:overall": Entry(),
+    "cases:export": Entry(),
+    "cases:reimbursed": Entry(),
+    "cases:detail": Entry(case=True),
+    "dashboard:index": Entry(),
+}
+
+EXEMPT = {
+    "login", "logout", "password_change", "password_change_done", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete",
+}
+"""Django's own auth views under accounts/: public or per-user by design, never per tenant."""
+
+EXEMPT_PREFIXES = ("admin/",)
+"""Django admin guards itself (staff only); `test_a_standard_user_cannot_enter_admin` checks it."""
+
+TENANT_URLS = [name for name, entry in MATRIX.items() if entry.tenant]
+CASE_URLS = [name for name, entry in MATRIX.items() if entry.case]
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(route, name) of every URL pattern, names with their namespace (`cases:detail`)."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from url_patterns(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield route, name
+
+
+def url(name, tenant=None, case=None):
+    entry = MATRIX[name]
+    args = [tenant.slug] if entry.tenant else []
+    if entry.case:
+        args.append(case.pk)
+    return reverse(name, args=args)
+
+
+def without_csrf(response) -> bytes:
+    """The page with its per-request CSRF token blanked, so two responses can be compared."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+@pytest.fixture
+def acme_case(acme_amazon):
+    return make_case(acme_amazon)
+
+
+@pytest.fixture
+def globex_case(globex_amazon):
+    return make_case(globex_amazon)
+
+
+def test_every_url_pattern_has_an_entry_in_the_matrix():
+    missing = [
+        f"{route} ({name})" for route, name in url_patterns()
+        if not route.startswith(EXEMPT_PREFIXES) and name not in MATRIX and name not in EXEMPT
+    ]
+    assert missing == [], "add these URLs to the permission matrix in tests/test_permissions.py"
+
+
+def test_the_matrix_names_no_url_that_is_gone():
+    names = {name for _, name in url_patterns()}
+    assert set(MATRIX) <= names
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_a_member_gets_the_page(alice_client, acme, acme_case, name):
+    response = alice_client.get(url(name, acme, acme_case), follow=True)
+    assert response.status_code == 200
+    if MATRIX[name].tenant:
+        assert response.redirect_chain == []
+
+
+@pytest.mark.parametrize("name", TENANT_URLS)
+def test_another_tenants_user_gets_404(charlie_client, acme, acme_case, globex_case, name):
+    response = charlie_client.get(url(name, acme, acme_case))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", TENANT_URLS)
+def test_another_tenant_answers_exactly_like_a_tenant_that_does_not_exist(
+    charlie_client, acme, acme_case, globex_case, name
+):
+    theirs = charlie_client.get(url(name, acme, acme_case))
+    nowhere = charlie_client.get(url(name, acme, acme_case).replace("/t/acme/", "/t/no-such-tenant/"))
+    assert (theirs.status_code, without_csrf(theirs)) == (nowhere.status_code, without_csrf(nowhere))
+    assert b"Acme" not in theirs.content
+
+
+@pytest.mark.parametrize("name", CASE_URLS)
+def test_another_tenants_case_under_my_own_slug_is_404(alice_client, acme, globex_case, name):
+    response = alice_client.get(url(name, acme, globex_case))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", CASE_URLS)
+def test_a_case_that_does_not_exist_is_404(alice_client, acme, acme_case, name):
+    response = alice_client.get(reverse(name, args=[acme.slug, acme_case.pk + 10_000]))
+    assert response.status_code == 404
+
+
+def test_home_sends_a_member_to_their_own_tenant_only(charlie_client, acme, globex):
+    response = charlie_client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:overall", args=[globex.slug])
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_logged_out_visitors_are_sent_to_login(client, acme, acme_case, name):
+    target = url(name, acme, acme_case)
+    response = client.get(target)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("name", MATRIX)
+def test_a_member_cannot_write(alice_client, acme, acme_case, name, method):
+    response = getattr(alice_client, method)(url(name, acme, acme_case))
+    assert response.status_code in (403, 405)
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/cases/case/", "/admin/accounts/tenant/"])
+def test_a_standard_user_cannot_enter_admin(alice_client, path):
+    response = alice_client.get(path, follow=True)
+    assert response.redirect_chain
+    assert response.redirect_chain[0][0].startswith("/admin/login/")
+    assert response.request["PATH_INFO"] == "/admin/login/"
+    assert "Site administration" not in response.content.decode()
