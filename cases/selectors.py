@@ -11,6 +11,8 @@ from accounts.models import Tenant
 from .models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
 
 COUNT_CAP = 10_000
+ALL_STATUSES = tuple(CaseStatus.values)
+REIMBURSED = tuple(str(s) for s in REIMBURSED_STATUSES)
 
 
 def case_list(*, tenant: Tenant, reimbursed_only: bool = False) -> QuerySet[Case]:
@@ -82,6 +84,3 @@ def case_count_capped(*, cases: QuerySet[Case], cap: int) -> int:
     """How many rows match, counting at most `cap + 1` of them: more than `cap` means "cap+"."""
     return cases.order_by().values("id")[: cap + 1].count()
 
-
-ALL_STATUSES = tuple(CaseStatus.values)
-REIMBURSED = tuple(str(s) for s in REIMBURSED_STATUSES)

@@ -63,8 +63,8 @@ class KeysetTable(tables.Table):
         codes = " · ".join(code for code in (record.sku, record.asin) if code)
         return format_html('{}<br><span class="muted">{}</span>', record.product_title or "—", codes)
 
-    def render_status(self, value, record):
-        return format_html('<span class="status status-{}">{}</span>', value, record.get_status_display())
+    def render_status(self, record):
+        return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())
 
     class Meta:
         template_name = "cases/table.html"

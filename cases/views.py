@@ -25,6 +25,22 @@ def _query(request, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+def _export_url(request, tenant) -> str:
+    return reverse("cases:export", args=[tenant.slug]) + _query(request, cursor=None)
+
+
+def _pager_urls(request, page) -> dict[str, str | None]:
+    def to(cursor):
+        return _query(request, cursor=cursor) if cursor else None
+
+    return {
+        "first_url": _query(request, cursor=None),
+        "last_url": _query(request, cursor=LAST),
+        "next_url": to(page.next_cursor) if page else None,
+        "previous_url": to(page.previous_cursor) if page else None,
+    }
+
+
 def _result_count(filterset, buckets, statuses) -> tuple[int, bool]:
     """(count, capped): exact from the rollup when only rollup dimensions are filtered, else counted up to a cap."""
     if not filterset.only_dimensions:
@@ -62,11 +78,8 @@ def _case_list(request, tenant, *, nav: str, table_class, statuses: tuple[str, .
         filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
         status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts],
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
-        first_url=_query(request, cursor=None),
-        last_url=_query(request, cursor=LAST),
-        next_url=page and page.next_cursor and _query(request, cursor=page.next_cursor),
-        previous_url=page and page.previous_cursor and _query(request, cursor=page.previous_cursor),
-        export_url=None if reimbursed_only else reverse("cases:export", args=[tenant.slug]) + _query(request, cursor=None),
+        **_pager_urls(request, page),
+        export_url=None if reimbursed_only else _export_url(request, tenant),
     )
     return render(request, f"cases/{nav}.html", context)
 

@@ -25,7 +25,8 @@ def case_ids(response):
 
 @pytest.fixture
 def globex_case(globex_amazon):
-    return make_case(globex_amazon, marketplace_case_id="9999999", sku="SHARED-SKU", product_title="Globex secret gadget")
+    return make_case(globex_amazon, marketplace_case_id="9999999", sku="SHARED-SKU",
+                     product_title="Globex secret gadget")
 
 
 def test_overall_cases_shows_the_tenants_cases_in_the_sellers_locale(alice_client, acme, acme_amazon):
@@ -36,6 +37,7 @@ def test_overall_cases_shows_the_tenants_cases_in_the_sellers_locale(alice_clien
     assert "<title>Overall Cases · Acme · Case Tracker</title>" in html
     assert "1000001" in html and "$1,234.50" in html and "€99.00" in html
     assert "Blue widget" in html and "SKU-BLUE" in html and "B0BLUE0001" in html
+    assert '<span class="status status-open">Open</span>' in html
     assert '<form method="get"' in html
 
 
