@@ -1,10 +1,19 @@
-"""The seller's case tables. Rows arrive sorted and paged by the keyset query (`cases.pagination`)."""
+"""The seller's case tables. Rows arrive sorted and paged by the keyset query (`cases.pagination`).
+
+django-tables2 gives the columns, their headers and sort links. The body is rendered by calling
+each column's `render_<name>(record)` directly (`KeysetTable.cells`): django-tables2's own per-cell
+path (a signature inspection and an attrs build per cell) costs about a millisecond a row, half
+of the page's 100 ms budget at 50 rows.
+"""
+
+import datetime as dt
 
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from .money import format_money
@@ -22,14 +31,16 @@ SORT_COLUMNS = {
 """Sortable column → model field. Each field has a `(tenant, field, id)` index (see `Case.Meta.indexes`)."""
 
 DEFAULT_SORT = "-date_filed"
+NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
-class MoneyColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, attrs={"td": {"class": "num"}, "th": {"class": "num"}}, **kwargs)
-
-    def render(self, value, record):
-        return format_money(value, record.currency, get_language())
+def short_date(value) -> str:
+    """A date in the seller's format; a timestamp shows as its local date."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = timezone.localdate(value)
+    return date_filter(value, "SHORT_DATE_FORMAT")
 
 
 class KeysetTable(tables.Table):
@@ -44,17 +55,29 @@ class KeysetTable(tables.Table):
 
     def __init__(self, rows, *, tenant, sort: str, **kwargs):
         self.tenant = tenant
+        self.records = rows
+        self.language = get_language()
         super().__init__(rows, order_by=sort, **kwargs)
 
-    case_id = tables.Column("Case ID", accessor="marketplace_case_id")
-    type = tables.Column("Type", accessor="reimbursement_type")
-    product = tables.Column("Product", accessor="sku", order_by=("sku",), empty_values=())
-    status = tables.Column("Status")
+    def cells(self) -> list[list[tuple[str, str]]]:
+        """Per row, per column: (td attributes, cell html)."""
+        columns = [
+            (mark_safe(column.attrs["td"].as_html()), getattr(self, f"render_{column.name}"))
+            for column in self.columns
+        ]
+        return [[(attrs, render(record)) for attrs, render in columns] for record in self.records]
 
-    def render_case_id(self, value, record):
+    case_id = tables.Column("Case ID", accessor="marketplace_case_id", empty_values=())
+    type = tables.Column("Type", accessor="reimbursement_type", empty_values=())
+    product = tables.Column("Product", accessor="sku", order_by=("sku",), empty_values=())
+    status = tables.Column("Status", empty_values=())
+    claimed = tables.Column("Claimed", accessor="claimed_amount", attrs=NUMBER, empty_values=())
+    recovered = tables.Column("Recovered", accessor="recovered_amount", attrs=NUMBER, empty_values=())
+
+    def render_case_id(self, record):
         url = reverse("cases:detail", args=[self.tenant.slug, record.pk])
         return format_html('<a href="{}">{}</a><br><span class="muted">{}</span>',
-                           url, value, record.seller_account.label)
+                           url, record.marketplace_case_id, record.seller_account.label)
 
     def render_type(self, record):
         return record.get_reimbursement_type_display()
@@ -66,6 +89,12 @@ class KeysetTable(tables.Table):
     def render_status(self, record):
         return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())
 
+    def render_claimed(self, record):
+        return format_money(record.claimed_amount, record.currency, self.language)
+
+    def render_recovered(self, record):
+        return format_money(record.recovered_amount, record.currency, self.language)
+
     class Meta:
         template_name = "cases/table.html"
         order_by_field = "sort"
@@ -74,28 +103,34 @@ class KeysetTable(tables.Table):
 
 
 class OverallCaseTable(KeysetTable):
-    claimed = MoneyColumn("Claimed", accessor="claimed_amount")
-    recovered = MoneyColumn("Recovered", accessor="recovered_amount")
-    date_filed = tables.DateColumn(verbose_name="Date filed")
-    last_update = tables.DateColumn(verbose_name="Last update", accessor="updated_at")
+    date_filed = tables.Column("Date filed", empty_values=())
+    last_update = tables.Column("Last update", accessor="updated_at", empty_values=())
 
-    def render_last_update(self, value):
-        return date_filter(timezone.localdate(value), "SHORT_DATE_FORMAT")
+    def render_date_filed(self, record):
+        return short_date(record.date_filed)
+
+    def render_last_update(self, record):
+        return short_date(record.updated_at)
 
     class Meta(KeysetTable.Meta):
-        sequence = ("case_id", "type", "product", "status", "claimed", "recovered", "date_filed", "last_update")
+        pass
 
 
 class ReimbursedCaseTable(KeysetTable):
-    claimed = MoneyColumn("Claimed", accessor="claimed_amount")
-    recovered = MoneyColumn("Recovered", accessor="recovered_amount")
-    units_cash = tables.Column("Units reimbursed (cash)", accessor="units_reimbursed_cash", orderable=False,
-                               attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    units_cash = tables.Column("Units reimbursed (cash)", accessor="units_reimbursed_cash",
+                               orderable=False, attrs=NUMBER, empty_values=())
     units_inventory = tables.Column("Units reimbursed (inventory)", accessor="units_reimbursed_inventory",
-                                    orderable=False, attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    last_reimbursed_on = tables.DateColumn(verbose_name="Last reimbursed", orderable=False)
+                                    orderable=False, attrs=NUMBER, empty_values=())
+    last_reimbursed_on = tables.Column("Last reimbursed", orderable=False, empty_values=())
+
+    def render_units_cash(self, record):
+        return record.units_reimbursed_cash
+
+    def render_units_inventory(self, record):
+        return record.units_reimbursed_inventory
+
+    def render_last_reimbursed_on(self, record):
+        return short_date(record.last_reimbursed_on)
 
     class Meta(KeysetTable.Meta):
-        sequence = ("case_id", "type", "product", "status", "claimed", "recovered", "units_cash",
-                    "units_inventory", "last_reimbursed_on")
-
+        pass

@@ -19,6 +19,12 @@ def get(client, tenant, name="cases:overall", **params):
     return response
 
 
+def cell(response, column, row=0):
+    table = response.context["table"]
+    names = [c.name for c in table.columns]
+    return table.cells()[row][names.index(column)][1]
+
+
 def case_ids(response):
     return [row.record.marketplace_case_id for row in response.context["table"].rows]
 
@@ -49,8 +55,7 @@ def test_money_follows_the_sellers_language(alice_client, acme, acme_amazon):
 
 def test_last_update_is_a_date_not_a_timestamp(alice_client, acme, acme_amazon):
     case = make_case(acme_amazon)
-    row = get(alice_client, acme).context["table"].rows[0]
-    assert row.get_cell("last_update") == case.updated_at.date().strftime("%m/%d/%Y")
+    assert cell(get(alice_client, acme), "last_update") == case.updated_at.date().strftime("%m/%d/%Y")
 
 
 def test_another_tenants_cases_never_appear(alice_client, acme, acme_amazon, globex_case):
@@ -255,8 +260,7 @@ def test_reimbursed_cases_lists_only_reimbursed_ones_with_their_units(alice_clie
     make_case(acme_amazon)
     response = get(alice_client, acme, "cases:reimbursed")
     assert case_ids(response) == [partly.marketplace_case_id]
-    row = response.context["table"].rows[0]
-    assert (row.get_cell("units_cash"), row.get_cell("units_inventory")) == (1, 1)
+    assert (cell(response, "units_cash"), cell(response, "units_inventory")) == (1, 1)
     html = response.content.decode()
     assert "<title>Reimbursed Cases · Acme · Case Tracker</title>" in html
     assert "$20.00" in html and "11/02/2026" in html
