@@ -146,9 +146,22 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # A message left unacknowledged by a killed worker is redelivered once the visibility timeout
+    # has passed; sweep for such messages often enough to notice it promptly.
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+
+# Marketplace sync
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+"""Fernet key(s) for credentials at rest, comma-separated, newest first; derived from SECRET_KEY when empty."""
+SANDBOX_SEED = env_int("SANDBOX_SEED", 1)
+SANDBOX_DELAY_SECONDS = env_int("SANDBOX_DELAY_SECONDS", 0)
 
 LOGGING = {
     "version": 1,

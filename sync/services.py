@@ -1,0 +1,200 @@
+"""Polling seller accounts' marketplaces: one poll of an account at a time, each recorded as a SyncRun."""
+
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from accounts.models import SellerAccount, SyncBackend
+from sync.adapters import CredentialsRejected, MarketplaceError, adapter_for, pollable_accounts_q
+from sync.crypto import secret_encrypt
+from sync.ingest import import_report
+from sync.models import RunKind, RunStatus, SyncRun
+from sync.report import ReportError
+
+logger = logging.getLogger(__name__)
+
+POLL_LOCK_NAMESPACE = 0x5EB2
+"""First key of the session lock `pg_try_advisory_lock(namespace, seller_account_id)` held by a poll."""
+OVERLAP = dt.timedelta(days=7)
+"""Rows appear in the report 4 to 5 days after approval: each window starts a week before the last sync."""
+FIRST_LOOKBACK = dt.timedelta(days=548)
+POLL_KINDS = (RunKind.POLL, RunKind.MANUAL_POLL)
+UNEXPECTED = "The sync failed unexpectedly; our team has been told and will look into it."
+INTERRUPTED = "Interrupted: the process running it stopped before it finished. Nothing of it was kept."
+
+
+class AccountNotPollable(Exception):
+    def __init__(self, account: SellerAccount, why: str):
+        self.account = account
+        super().__init__(f"{account.label} cannot be polled: {why}")
+
+
+@contextmanager
+def account_poll_lock(*, seller_account_id: int) -> Iterator[bool]:
+    """Yield whether this session got the account's poll lock. PostgreSQL frees it if the process dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, seller_account_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, seller_account_id])
+            except DatabaseError:
+                connection.close()
+
+
+def account_poll_problem(*, seller_account: SellerAccount) -> str | None:
+    """Why this account cannot be polled now, or None."""
+    if adapter_for(seller_account) is None:
+        return (f"there is nothing to poll for {seller_account.get_marketplace_display()} "
+                f"with the {seller_account.get_sync_backend_display()} backend")
+    if not seller_account.connected:
+        return "it is not connected"
+    if seller_account.service_initiated_on is None:
+        return "its reimbursement service has not been initiated"
+    if seller_account.needs_reconnect:
+        return "it needs reconnecting"
+    return None
+
+
+def accounts_pollable_q() -> Q:
+    return (
+        pollable_accounts_q()
+        & Q(connected=True, service_initiated_on__isnull=False, needs_reconnect=False)
+    )
+
+
+def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
+    """Poll one account's marketplace now and ingest what it reports.
+
+    Never overlaps another poll of the same account: if one is running, a SKIPPED run is
+    recorded and returned. Otherwise the run goes from running to succeeded (with its counts,
+    committed with the rows) or failed; the account's sync fields follow. Errors are logged with
+    the account and run, recorded, and re-raised: MarketplaceError (see `retryable`), ReportError,
+    anything else. Raises AccountNotPollable, recording nothing, when the account cannot be polled.
+    """
+    with scopes_disabled():
+        tenant = SellerAccount.objects.select_related("tenant").get(pk=seller_account_id).tenant
+    with scope(tenant=tenant), account_poll_lock(seller_account_id=seller_account_id) as acquired:
+        account = SellerAccount.objects.get(pk=seller_account_id, tenant=tenant)
+        problem = account_poll_problem(seller_account=account)
+        if problem:
+            raise AccountNotPollable(account, problem)
+        if not acquired:
+            now = timezone.now()
+            logger.info("Poll of %s skipped: another poll of it is running", account.label)
+            return SyncRun.objects.create(
+                tenant_id=account.tenant_id, seller_account=account, kind=kind, status=RunStatus.SKIPPED,
+                finished_at=now, error="Another poll of this account was in progress.",
+            )
+        return _poll(account, kind)
+
+
+def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
+    SyncRun.objects.filter(
+        tenant_id=account.tenant_id, seller_account=account, kind__in=POLL_KINDS, status=RunStatus.RUNNING
+    ).update(status=RunStatus.FAILED, finished_at=timezone.now(), error=INTERRUPTED)
+    adapter = adapter_for(account)
+    until = timezone.now()
+    since = account.last_synced_at - OVERLAP if account.last_synced_at else until - FIRST_LOOKBACK
+    run = SyncRun.objects.create(
+        tenant_id=account.tenant_id, seller_account=account, kind=kind, window_start=since, window_end=until
+    )
+    try:
+        lines = adapter.fetch_reimbursements(account, since=since, until=until)
+        first = list(itertools.islice(lines, 1))
+        run.source = adapter.source[:300]
+        run.save(update_fields=["source"])
+        run = import_report(
+            seller_account=account, lines=itertools.chain(first, lines), source=adapter.source, kind=kind, run=run
+        )
+    except MarketplaceError as error:
+        _poll_failed(account, run, error.message, reconnect=isinstance(error, CredentialsRejected))
+        logger.warning("Poll of %s (run %s) failed, %s: %s", account.label, run.pk,
+                       "will retry" if error.retryable else "not retryable", error.message)
+        raise
+    except ReportError as error:
+        _poll_failed(account, run, str(error))
+        logger.error("Poll of %s (run %s): the report is unreadable: %s", account.label, run.pk, error)
+        raise
+    except Exception:
+        _poll_failed(account, run, UNEXPECTED)
+        logger.exception("Poll of %s (run %s) failed unexpectedly", account.label, run.pk)
+        raise
+    now = timezone.now()
+    SellerAccount.objects.filter(pk=account.pk, tenant_id=account.tenant_id).update(
+        last_synced_at=now, next_sync_at=now + dt.timedelta(hours=account.sync_interval_hours),
+        last_sync_error="", needs_reconnect=False,
+    )
+    logger.info("Poll of %s (run %s): %s rows, %s new, %s cases changed", account.label, run.pk,
+                run.rows_read, run.rows_new, run.cases_changed)
+    return run
+
+
+def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnect: bool = False) -> None:
+    now = timezone.now()
+    SyncRun.objects.filter(pk=run.pk, tenant_id=account.tenant_id).update(
+        status=RunStatus.FAILED, finished_at=now, error=message
+    )
+    run.refresh_from_db()
+    fields = {"last_sync_failed_at": now, "last_sync_error": message,
+              "next_sync_at": now + dt.timedelta(hours=account.sync_interval_hours)}
+    if reconnect:
+        fields["needs_reconnect"] = True
+    SellerAccount.objects.filter(pk=account.pk, tenant_id=account.tenant_id).update(**fields)
+
+
+def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], None]) -> list[int]:
+    """Claim every pollable account whose next sync is due (or was never set) and enqueue its poll.
+
+    Claiming moves `next_sync_at` one interval ahead in the same transaction, so a second call (or
+    a second beat) enqueues nothing more; `enqueue` runs once the claim is committed.
+    """
+    with transaction.atomic(), scopes_disabled():
+        due = list(
+            SellerAccount.objects.select_for_update(skip_locked=True)
+            .filter(accounts_pollable_q())
+            .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+            .order_by("pk")
+            .values_list("pk", "sync_interval_hours")
+        )
+        for hours, group in itertools.groupby(sorted(due, key=lambda item: item[1]), key=lambda item: item[1]):
+            SellerAccount.objects.filter(pk__in=[pk for pk, _ in group]).update(
+                next_sync_at=now + dt.timedelta(hours=hours)
+            )
+        for pk, _ in due:
+            transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return [pk for pk, _ in due]
+
+
+def pollable_account_ids() -> list[int]:
+    """Every account a poll can reach now, due or not (for operators)."""
+    with scopes_disabled():
+        return list(SellerAccount.objects.filter(accounts_pollable_q()).order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def seller_account_set_credentials(
+    *, seller_account: SellerAccount, client_id: str, client_secret: str, refresh_token: str
+) -> SellerAccount:
+    """Store the seller's SP-API authorization (encrypted) and poll it through SP-API from now on."""
+    seller_account.lwa_client_id = client_id.strip()
+    seller_account.lwa_client_secret_encrypted = secret_encrypt(plain=client_secret.strip())
+    seller_account.lwa_refresh_token_encrypted = secret_encrypt(plain=refresh_token.strip())
+    seller_account.sync_backend = SyncBackend.AMAZON_SP_API
+    seller_account.needs_reconnect = False
+    seller_account.save(update_fields=[
+        "lwa_client_id", "lwa_client_secret_encrypted", "lwa_refresh_token_encrypted", "sync_backend",
+        "needs_reconnect",
+    ])
+    return seller_account

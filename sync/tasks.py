@@ -1,0 +1,39 @@
+"""Celery tasks: ids in, one service call each. Both are safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from sync.adapters import MarketplaceError
+from sync.models import RunKind
+from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 60
+MAX_RETRIES = 6
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff kept under half the broker's visibility timeout: a message waiting for its
+    retry longer than that would be handed to a second worker."""
+    cap = max(1, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2)
+    return min(RETRY_BASE_SECONDS * 2**retries, cap)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None:
+    try:
+        account_poll(seller_account_id=seller_account_id, kind=RunKind(kind))
+    except AccountNotPollable as error:
+        logger.info("%s", error)
+    except MarketplaceError as error:
+        if error.retryable and self.request.retries < self.max_retries:
+            raise self.retry(countdown=retry_countdown(self.request.retries)) from error
+
+
+@shared_task
+def poll_due_accounts() -> None:
+    accounts_schedule_due_polls(now=timezone.now(), enqueue=poll_account.delay)
