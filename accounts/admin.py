@@ -33,14 +33,14 @@ class SellerAccountAdmin(admin.ModelAdmin):
         "label", "tenant", "marketplace", "region", "name", "connected", "service_initiated_on",
         "needs_reconnect", "last_synced_at",
     ]
-    list_filter = ["tenant", "marketplace", "region", "connected", "needs_reconnect"]
+    list_filter = ["tenant", "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
     list_select_related = ["tenant"]
     search_fields = ["external_id", "name", "tenant__name"]
     fieldsets = [
         (None, {"fields": ["tenant", "marketplace", "external_id", "name", "region", "marketplace_ids"]}),
         ("Service", {"fields": ["connected", "service_initiated_on", "needs_reconnect"]}),
         ("Sync", {"fields": [
-            "sync_interval_hours", "last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error",
+            "sync_backend", "lwa_client_id", "sync_interval_hours", "last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error",
         ]}),
     ]
     sync_status_fields = ["last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error"]

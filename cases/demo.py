@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
+from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
 
 from .models import Case, CaseStatus, EventSource, ReimbursementRecord
 from .models import ReimbursementType as T
@@ -36,7 +36,7 @@ STAFF_PERMISSIONS = {
     ],
     "cases": ["view_case", "add_case", "change_case", "view_reimbursementrecord", "add_reimbursementrecord",
               "view_caseevent"],
-    "sync": ["view_syncrun", "add_syncrun"],
+    "sync": ["view_syncrun"],
 }
 """What the reimbursement team may do in admin: never delete a case, a record or history."""
 
@@ -317,6 +317,8 @@ def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
                     "tenant": tenant, "name": spec.name, "region": spec.region,
                     "marketplace_ids": list(spec.marketplace_ids), "connected": True,
                     "service_initiated_on": SERVICE_START,
+                    "sync_backend": SyncBackend.MANUAL if spec.marketplace == Marketplace.WALMART
+                    else SyncBackend.SANDBOX,
                 },
             )
             for case_plan in plan.cases:

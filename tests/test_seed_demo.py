@@ -1,0 +1,129 @@
+"""`manage.py seed_demo`: demo data that covers the product, and a second run that changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from accounts.models import Membership, SellerAccount, Tenant
+from cases.demo import STAFF_GROUP, demo_plan
+from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Everything a second run could change: counts, and every figure sellers see."""
+    return {
+        "counts": [m.objects.count() for m in (
+            Tenant, SellerAccount, Membership, get_user_model(), Case, CaseEvent, ReimbursementRecord,
+        )],
+        "cases": list(Case.objects.order_by("marketplace_case_id").values_list(
+            "marketplace_case_id", "status", "claimed_amount", "recovered_amount", "currency",
+            "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on", "closed_on", "date_filed",
+        )),
+        "totals": sorted(CaseTotals.objects.values_list(
+            "seller_account__external_id", "currency", "status", "reimbursement_type",
+            "case_count", "claimed_amount", "recovered_amount", "shortfall_amount",
+        )),
+        "monthly": sorted(MonthlyRecovery.objects.values_list(
+            "seller_account__external_id", "currency", "month", "automatic", "amount", "record_count",
+        )),
+        "passwords": sorted(get_user_model().objects.values_list("username", "password")),
+    }
+
+
+def test_running_seed_demo_twice_leaves_identical_counts_and_figures():
+    seed()
+    first = snapshot()
+    output = seed()
+    assert snapshot() == first
+    assert "nothing changed" in output
+
+
+def test_the_plan_depends_only_on_the_seed():
+    assert demo_plan() == demo_plan()
+    assert demo_plan(seed=1) != demo_plan()
+
+
+def test_seed_data_covers_every_status_and_two_currencies_in_each_tenant():
+    seed()
+    for slug in ("acme-goods", "bolt-supplies"):
+        cases = Case.objects.filter(tenant__slug=slug)
+        assert 24 <= cases.count() <= 60
+        assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+        assert len(set(cases.values_list("currency", flat=True))) >= 2
+        assert cases.filter(status=CaseStatus.OPEN, units_claimed__gt=1).count() >= 3
+
+
+def test_seed_accounts_are_connected_and_named_as_the_issue_asks():
+    seed()
+    acme = {a.label for a in SellerAccount.objects.filter(tenant__slug="acme-goods")}
+    assert {"Amazon NA A1DEMOSELLERA", "Walmart 10001234"} <= acme
+    assert {a.label for a in SellerAccount.objects.filter(tenant__slug="bolt-supplies")} == {
+        "Amazon NA A1DEMOSELLERB"}
+    assert SellerAccount.objects.get(external_id="A1DEMOSELLERA").marketplace_ids == [
+        "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]
+    assert all(a.is_ready for a in SellerAccount.objects.all())
+
+
+def test_seed_has_a_reversal_that_brought_a_fully_reimbursed_case_back():
+    seed()
+    reversal = ReimbursementRecord.objects.get(
+        reason="Reimbursement_Reversal", seller_account__external_id="A1DEMOSELLERA")
+    assert reversal.amount_total < 0
+    assert reversal.case.status == CaseStatus.PARTIALLY_REIMBURSED
+    assert CaseEvent.objects.filter(
+        case=reversal.case, from_status=CaseStatus.FULLY_REIMBURSED, to_status=CaseStatus.PARTIALLY_REIMBURSED,
+    ).exists()
+
+
+def test_seed_has_automatic_reimbursements_that_belong_to_no_case():
+    seed()
+    automatic = ReimbursementRecord.objects.filter(case_reference="")
+    assert automatic.exists()
+    assert not automatic.filter(case__isnull=False).exists()
+
+
+def test_seed_outcomes_set_by_staff_carry_a_reason_and_an_actor():
+    seed()
+    staff = get_user_model().objects.get(username="staff")
+    for status in (CaseStatus.NOT_ELIGIBLE, CaseStatus.CLOSED):
+        events = CaseEvent.objects.filter(to_status=status).exclude(from_status=status)
+        assert events.exists()
+        assert all(e.actor == staff and e.reason for e in events)
+
+
+def test_seed_users_log_in_with_the_demo_password(client, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-pass")
+    output = seed()
+    for username in ("seller-a", "seller-b", "staff"):
+        assert username in output
+        assert client.login(username=username, password="another-demo-pass")
+    staff = get_user_model().objects.get(username="staff")
+    assert staff.is_staff and not staff.is_superuser
+    assert staff.groups.filter(name=STAFF_GROUP).exists()
+    assert not staff.has_perm("cases.delete_case")
+    assert staff.has_perm("cases.add_case")
+    assert list(Membership.objects.filter(user__username="seller-a").values_list("tenant__slug", flat=True)) == [
+        "acme-goods"]
+    assert list(Membership.objects.filter(user__username="seller-b").values_list("tenant__slug", flat=True)) == [
+        "bolt-supplies"]
+    assert "http://127.0.0.1:8000" in output
+
+
+def test_seeded_rollups_match_the_cases_and_records():
+    seed()
+    call_command("rebuild_rollups", verify=True, stdout=StringIO())
