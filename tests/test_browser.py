@@ -1,0 +1,72 @@
+"""End to end in real headless Chromium: a seller logs in and walks through their pages."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from cases.demo import demo_seed
+from cases.models import Case, CaseStatus
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "browser-demo-pass"
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US")
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_server, settings, page):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    demo_seed(password=PASSWORD)
+    denied = Case.objects.filter(tenant__slug="acme-goods", status=CaseStatus.NOT_ELIGIBLE).order_by("id").first()
+    reimbursed = Case.objects.filter(
+        tenant__slug="acme-goods", status=CaseStatus.PARTIALLY_REIMBURSED).order_by("id").first()
+    other_tenant = Case.objects.filter(tenant__slug="bolt-supplies").order_by("id").first()
+    denial = denied.events.filter(to_status=CaseStatus.NOT_ELIGIBLE).get().reason
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "seller-a")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=re.compile("Overall Cases"))).to_be_visible()
+    expect(page.get_by_role("link", name=reimbursed.marketplace_case_id)).to_be_visible()
+    expect(page.get_by_text(other_tenant.marketplace_case_id)).to_have_count(0)
+
+    page.select_option("select[name=status]", CaseStatus.NOT_ELIGIBLE.value)
+    page.fill("input[name=q]", denied.marketplace_case_id)
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"status=not_eligible"))
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Not Eligible")
+    expect(page.get_by_role("link", name=reimbursed.marketplace_case_id)).to_have_count(0)
+
+    page.get_by_role("link", name=denied.marketplace_case_id).click()
+    expect(page.get_by_role("heading", name=re.compile(f"Case {denied.marketplace_case_id}"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Not Eligible")
+    expect(page.locator("main")).to_contain_text(denial)
+    expect(page.locator("main")).not_to_contain_text(denied.internal_note)
+
+    page.get_by_role("link", name="Reimbursed Cases", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Reimbursed Cases"))).to_be_visible()
+    expect(page.get_by_role("link", name=reimbursed.marketplace_case_id)).to_be_visible()
+    expect(page.get_by_role("link", name=denied.marketplace_case_id)).to_have_count(0)
+
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Claimed Amount")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("USD")
+    expect(page.locator("main")).to_contain_text("EUR")
