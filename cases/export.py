@@ -4,12 +4,13 @@ import csv
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import SellerAccount, Tenant
 
-from .models import Case
+from .models import Case, CaseStatus, ReimbursementType
 from .money import plain
 from .pagination import Sort, keyset_chunks
 
@@ -31,20 +32,27 @@ def _iso(value) -> str:
     return value.isoformat() if value else ""
 
 
-def case_row(case: Case, account_labels: dict[int, str]) -> list[str]:
-    text = [
-        case.marketplace_case_id, account_labels[case.seller_account_id], case.get_reimbursement_type_display(),
-        case.get_status_display(),
-    ]
-    numbers = [
-        "" if case.units_claimed is None else str(case.units_claimed),
-        plain(case.claimed_amount), plain(case.recovered_amount),
-    ]
-    dates = [case.currency, _iso(case.date_filed), _iso(timezone.localdate(case.updated_at))]
-    products = [case.sku, case.asin, case.fnsku, case.product_title, case.order_id, case.shipment_id]
-    reimbursed = [str(case.units_reimbursed_cash), str(case.units_reimbursed_inventory),
-                  _iso(case.last_reimbursed_on)]
-    return [safe_text(v) for v in text] + numbers + [safe_text(v) for v in dates + products] + reimbursed
+FIELDS = [
+    "marketplace_case_id", "seller_account_id", "reimbursement_type", "status", "units_claimed",
+    "claimed_amount", "recovered_amount", "currency", "date_filed", TruncDate("updated_at"),
+    "sku", "asin", "fnsku", "product_title", "order_id", "shipment_id",
+    "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on",
+]
+"""Read as plain tuples, not model instances: a million rows of model instances cost minutes."""
+
+TYPE_LABELS = dict(ReimbursementType.choices)
+STATUS_LABELS = dict(CaseStatus.choices)
+
+
+def case_row(values: tuple, account_labels: dict[int, str]) -> list[str]:
+    (case_id, account_id, case_type, status, units_claimed, claimed, recovered, currency, filed, updated,
+     sku, asin, fnsku, title, order_id, shipment_id, units_cash, units_inventory, last_reimbursed) = values
+    text = [case_id, account_labels[account_id], TYPE_LABELS.get(case_type, case_type),
+            STATUS_LABELS.get(status, status)]
+    numbers = ["" if units_claimed is None else str(units_claimed), plain(claimed), plain(recovered)]
+    rest = [currency, _iso(filed), _iso(updated), sku, asin, fnsku, title, order_id, shipment_id]
+    reimbursed = [str(units_cash), str(units_inventory), _iso(last_reimbursed)]
+    return [safe_text(v) for v in text] + numbers + [safe_text(v) for v in rest] + reimbursed
 
 
 class _Line:
@@ -64,13 +72,13 @@ def csv_lines(*, tenant: Tenant, cases: QuerySet[Case], sort: Sort,
     writer = csv.writer(_Line())
     labels = {account.pk: account.label for account in seller_accounts}
     yield writer.writerow(HEADER)
-    chunks = keyset_chunks(cases.select_related(None).defer("internal_note", "seller_note"), sort=sort)
+    chunks = keyset_chunks(cases.select_related(None), sort=sort, fields=FIELDS)
     while True:
         with scope(tenant=tenant):
             chunk = next(chunks, None)
         if chunk is None:
             return
-        yield "".join(writer.writerow(case_row(case, labels)) for case in chunk)
+        yield "".join(writer.writerow(case_row(row[2:], labels)) for row in chunk)
 
 
 def export_filename(*, tenant: Tenant) -> str:

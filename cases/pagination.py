@@ -153,14 +153,17 @@ def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None, per
     return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=False)
 
 
-def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, size: int | None = None) -> Iterator[list]:
-    """All rows in `sort` order, `size` at a time, each chunk its own short index range query."""
+def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, fields: list, size: int | None = None) -> Iterator[list]:
+    """All rows in `sort` order as tuples `(sort value, id, *fields)`, `size` at a time.
+
+    Each chunk is its own short index range query starting after the previous chunk's last row.
+    """
     size = size or EXPORT_CHUNK
-    chunk = list(queryset.order_by(*sort.ordering())[:size])
+    ordered = queryset.order_by(*sort.ordering()).values_list(sort.column, "id", *fields)
+    chunk = list(ordered[:size])
     while chunk:
         yield chunk
         if len(chunk) < size:
             return
-        last = chunk[-1]
-        after = _beyond(queryset, sort, getattr(last, sort.column), last.pk, forward=True)
-        chunk = list(after.order_by(*sort.ordering())[:size])
+        value, pk = chunk[-1][:2]
+        chunk = list(_beyond(ordered, sort, value, pk, forward=True)[:size])
