@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import SellerAccount
 from cases.models import EventSource
-from cases.services import records_match
+from cases.services import cases_recompute
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import ReportRow, read_report
 
@@ -53,13 +53,21 @@ INSERT INTO cases_reimbursementrecord (
     tenant_id, seller_account_id, case_id, {", ".join(ROW_COLUMNS)},
     fingerprint, occurrence, source, source_line, created_at
 )
-SELECT %(tenant_id)s, %(seller_account_id)s, NULL, {", ".join("s." + c for c in ROW_COLUMNS)},
-    s.fingerprint, row_number() OVER (PARTITION BY s.fingerprint ORDER BY s.line), %(source)s, s.line, now()
-FROM sync_report_rows s
+SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in ROW_COLUMNS)},
+    s.fingerprint, s.occurrence, %(source)s, s.line, now()
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY line) AS occurrence FROM sync_report_rows
+) s
+LEFT JOIN cases_case c
+    ON c.seller_account_id = %(seller_account_id)s AND c.marketplace_case_id = s.case_reference
+    AND s.case_reference <> ''
 ORDER BY s.line
 ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
-RETURNING id, case_reference <> ''
+RETURNING id, case_id
 """
+"""Insert the lines not seen before, each already attached to the case with its case ID in the same
+seller account (never another account's or tenant's case). Matching while inserting writes each
+record once, instead of inserting it and then updating it."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +99,9 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     """Parse the report and add its new rows to `seller_account`, atomically.
 
     Takes the account's advisory lock, streams the rows into a temporary table, inserts the rows
-    not seen before, matches them to the account's cases and recomputes those cases (status,
-    history naming `source` and the row, rollups). Raises `sync.report.ReportError` and writes
+    not seen before, attached to the account's cases by case ID, and recomputes those cases
+    (`cases.services.cases_recompute`: status, history naming `source` and the row, rollups).
+    JIT compilation is off for the transaction: it costs more than it saves on these statements. Raises `sync.report.ReportError` and writes
     nothing if any line is bad. Running it again with the same or an overlapping report adds
     nothing.
 
@@ -109,6 +118,7 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     source = source[:SOURCE_MAX_LENGTH]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::integer)", [INGEST_LOCK_NAMESPACE, seller_account.pk])
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(CREATE_STAGING_SQL)
         rows_read = _copy_rows(cursor, read_report(lines, source=source))
         cursor.execute("ANALYZE sync_report_rows")
@@ -117,21 +127,12 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
         })
         inserted = cursor.fetchall()
         cursor.execute("DROP TABLE sync_report_rows")
-    to_match = [record_id for record_id, has_case_id in inserted if has_case_id]
-    rows_matched = cases_changed = status_changes = 0
-    if to_match:
-        outcome = records_match(
-            seller_account_id=seller_account.pk, record_ids=to_match, source=EventSource.SYNC,
-            reason=f"Report {source}",
-        )
-        cases_changed, status_changes = outcome.cases_changed, outcome.status_changes
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM cases_reimbursementrecord WHERE id = ANY(%s) AND case_id IS NOT NULL",
-                [to_match],
-            )
-            (rows_matched,) = cursor.fetchone()
-    return IngestResult(rows_read, len(inserted), rows_matched, cases_changed, status_changes)
+    matched = [(record_id, case_id) for record_id, case_id in inserted if case_id is not None]
+    outcome = cases_recompute(
+        case_ids=sorted({case_id for _, case_id in matched}), record_ids=[record_id for record_id, _ in matched],
+        source=EventSource.SYNC, reason=f"Report {source}",
+    )
+    return IngestResult(rows_read, len(inserted), len(matched), outcome.cases_changed, outcome.status_changes)
 
 
 def import_report(
