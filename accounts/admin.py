@@ -40,7 +40,8 @@ class SellerAccountAdmin(admin.ModelAdmin):
         (None, {"fields": ["tenant", "marketplace", "external_id", "name", "region", "marketplace_ids"]}),
         ("Service", {"fields": ["connected", "service_initiated_on", "needs_reconnect"]}),
         ("Sync", {"fields": [
-            "sync_backend", "lwa_client_id", "sync_interval_hours", "last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error",
+            "sync_backend", "lwa_client_id", "sync_interval_hours",
+            "last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error",
         ]}),
     ]
     sync_status_fields = ["last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error"]

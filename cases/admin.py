@@ -17,6 +17,9 @@ from .money import plain
 from .records import record_add_manual
 from .services import TransitionNotAllowed, case_create, case_transition, case_update, records_match
 
+RECOVERED = "Recovered (from the reimbursement records)"
+RECORD_KEEPING = "Record keeping"
+FIELDSETS_OF_EXISTING_CASES = {RECOVERED, RECORD_KEEPING}
 DERIVED_FIELDS = [
     "status", "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory",
     "last_reimbursed_on", "closed_on",
@@ -109,11 +112,11 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         ("Claim", {"fields": [
             "units_claimed", "claimed_amount", "currency", "date_filed", "claim_deadline", "closed_on",
         ]}),
-        ("Recovered (from the reimbursement records)", {"fields": [
+        (RECOVERED, {"fields": [
             "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on",
         ]}),
         ("Notes", {"fields": ["seller_note", "internal_note"]}),
-        ("Record keeping", {"fields": ["tenant", "created_at", "updated_at"]}),
+        (RECORD_KEEPING, {"fields": ["tenant", "created_at", "updated_at"]}),
     ]
 
     @admin.display(description="claimed", ordering="claimed_amount")
@@ -125,8 +128,9 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         return _money(case.recovered_amount, case.currency)
 
     def get_fieldsets(self, request, obj=None):
+        """A new case has nothing recovered and no record keeping yet."""
         if obj is None:
-            return [(name, opts) for name, opts in self.fieldsets if not name or not name.startswith(("Recovered", "Record"))]
+            return [section for section in self.fieldsets if section[0] not in FIELDSETS_OF_EXISTING_CASES]
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -186,7 +190,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
             "opts": self.opts,
             "original": case,
             "form": form,
-                        "change_url": change_url,
+            "change_url": change_url,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/cases/case/change_status.html", context)
@@ -266,7 +270,8 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
             case = record.case
             note = f"Matched to case {case}, now {case.get_status_display()}."
         elif record.case_reference:
-            note = f"No case {record.case_reference} in {record.seller_account} yet: it will match when the case is recorded."
+            note = (f"No case {record.case_reference} in {record.seller_account} yet: "
+                    "it will match when the case is recorded.")
         else:
             note = "No case ID: counted as an automatic reimbursement."
         self.message_user(request, note, messages.INFO)

@@ -187,7 +187,8 @@ def test_history_is_read_only_and_never_deletable(sam_client, sam, acme_amazon):
     change_url = reverse("admin:cases_caseevent_change", args=[event.pk])
     assert sam_client.get(change_url).status_code == 200
     assert sam_client.post(change_url, {"reason": "rewritten"}).status_code == 403
-    assert sam_client.post(reverse("admin:cases_caseevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    delete_url = reverse("admin:cases_caseevent_delete", args=[event.pk])
+    assert sam_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert sam_client.get(reverse("admin:cases_caseevent_add")).status_code == 403
     event.refresh_from_db()
     assert event.reason == "Case filed"
