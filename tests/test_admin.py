@@ -301,3 +301,12 @@ def test_staff_open_every_list_and_add_page(sam_client, acme_amazon, name):
     assert sam_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     add = sam_client.get(reverse(f"admin:{name}_add")).status_code
     assert add == (403 if name == "cases_caseevent" else 200)
+
+
+def test_staff_without_the_group_cannot_change_a_status(client, acme_amazon):
+    client.force_login(make_user("newcomer", is_staff=True))
+    case = make_case(acme_amazon)
+    response = client.post(status_url(case), {"from_status": S.OPEN, "to_status": S.CLOSED, "reason": "r"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == S.OPEN
