@@ -23,6 +23,9 @@ ROW_COLUMNS = (
     "quantity_inventory", "original_reimbursement_id", "original_reimbursement_type",
 )
 
+STAGING_COLUMNS = ("line", "fingerprint", *ROW_COLUMNS)
+"""In the order of `sync.report.ReportRow`."""
+
 CREATE_STAGING_SQL = """
 DROP TABLE IF EXISTS pg_temp.sync_report_rows;
 CREATE TEMP TABLE sync_report_rows (
@@ -81,15 +84,9 @@ class IngestResult:
 
 def _copy_rows(cursor, rows: Iterable[ReportRow]) -> int:
     count = 0
-    columns = ("line", "fingerprint", *ROW_COLUMNS)
-    with cursor.copy(f"COPY sync_report_rows ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY sync_report_rows ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row((
-                row.line, row.fingerprint, row.case_reference, row.approval_date, row.reimbursement_id,
-                row.amazon_order_id, row.reason, row.sku, row.fnsku, row.asin, row.product_name,
-                row.condition, row.currency, row.amount_per_unit, row.amount_total, row.quantity_cash,
-                row.quantity_inventory, row.original_reimbursement_id, row.original_reimbursement_type,
-            ))
+            copy.write_row(row)
             count += 1
     return count
 

@@ -8,11 +8,12 @@ problems, whatever the size of the file.
 import datetime as dt
 import hashlib
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from cases.money import CENT, is_currency, parse_amount
 
@@ -96,14 +97,17 @@ class ReportError(Exception):
         return self.problem_count - len(self.problems)
 
 
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """One valid line, its values normalized (dates in UTC, amounts as Decimal to the cent)."""
+class ReportRow(NamedTuple):
+    """One valid line, its values normalized (dates in UTC, amounts as Decimal to the cent).
+
+    The fields are in the order of the ingestion's staging table, so a row is written as is.
+    """
 
     line: int
+    fingerprint: str
+    case_reference: str
     approval_date: dt.datetime
     reimbursement_id: str
-    case_reference: str
     amazon_order_id: str
     reason: str
     sku: str
@@ -118,19 +122,21 @@ class ReportRow:
     quantity_inventory: int
     original_reimbursement_id: str
     original_reimbursement_type: str
-    fingerprint: uuid.UUID
 
 
 class BadValue(ValueError):
     """A value that cannot be read; its message goes into a ReportProblem."""
 
 
-@lru_cache(maxsize=4096)
-def parse_date(text: str) -> dt.datetime:
-    """ISO 8601, leniently: an offset, `Z`, a zone name (PST), or none (UTC); `T` or a space; a date alone."""
+@lru_cache(maxsize=65536)
+def parse_date(text: str) -> tuple[dt.datetime, str]:
+    """ISO 8601, leniently: an offset, `Z`, a zone name (PST), or none (UTC); `T` or a space; a date alone.
+
+    Returns the moment in UTC and its normalized text.
+    """
     if not text:
         raise BadValue("is empty")
-    zone = _ZONE_NAME.search(text)
+    zone = _ZONE_NAME.search(text) if text[-1].isalpha() else None
     iso = text[: zone.start()] + ZONE_NAMES[zone.group(1)] if zone else text
     try:
         value = dt.datetime.fromisoformat(iso)
@@ -138,10 +144,14 @@ def parse_date(text: str) -> dt.datetime:
         raise BadValue(f"{text!r} is not a date (expected ISO 8601, e.g. 2026-05-10T01:02:03+00:00)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+    elif value.utcoffset():
+        value = value.astimezone(dt.timezone.utc)
+    return value, value.isoformat()
 
 
-def parse_money(text: str) -> Decimal:
+@lru_cache(maxsize=65536)
+def parse_money(text: str) -> tuple[Decimal, str]:
+    """An amount to the cent, and its normalized text (`20` and `20.00` are the same)."""
     if not text:
         raise BadValue("is empty")
     try:
@@ -152,38 +162,44 @@ def parse_money(text: str) -> Decimal:
         raise BadValue(f"{text!r} has more than two decimal places")
     if abs(value) >= MAX_AMOUNT:
         raise BadValue(f"{text!r} is too large")
-    return value.quantize(CENT)
+    value = value.quantize(CENT)
+    return value, str(value)
 
 
-def parse_amount_or_zero(text: str) -> Decimal:
-    return parse_money(text) if text else Decimal("0.00")
+def parse_amount_or_zero(text: str) -> tuple[Decimal, str]:
+    return parse_money(text or "0")
 
 
-def parse_quantity(text: str) -> int:
+@lru_cache(maxsize=4096)
+def parse_quantity(text: str) -> tuple[int, str]:
+    """A whole number of units, negative on reversals; empty is 0."""
     if not text:
-        return 0
+        return 0, "0"
     if not text.lstrip("+-").isdigit():
         raise BadValue(f"{text!r} is not a whole number")
     value = int(text)
     if abs(value) >= 2**31:
         raise BadValue(f"{text!r} is too large")
-    return value
+    return value, str(value)
 
 
-def parse_currency(text: str) -> str:
+@lru_cache(maxsize=1024)
+def parse_currency(text: str) -> tuple[str, str]:
     code = text.upper()
     if not is_currency(code):
         raise BadValue(f"{text!r} is not an ISO 4217 currency code" if text else "is empty")
-    return code
+    return code, code
 
 
-def parse_required_text(text: str) -> str:
+def parse_required_text(text: str) -> tuple[str, str]:
     if not text:
         raise BadValue("is empty")
-    return text
+    if len(text) > TEXT_LIMITS["reimbursement-id"]:
+        raise BadValue(f"is longer than {TEXT_LIMITS['reimbursement-id']} characters")
+    return text, text
 
 
-PARSERS: dict[str, Callable[[str], object]] = {
+PARSERS: dict[str, Callable[[str], tuple[object, str]]] = {
     "approval-date": parse_date,
     "reimbursement-id": parse_required_text,
     "currency-unit": parse_currency,
@@ -193,20 +209,27 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "quantity-reimbursed-inventory": parse_quantity,
     "quantity-reimbursed-total": parse_quantity,
 }
+"""Columns read into a value; every other column is text, checked against `TEXT_LIMITS`."""
+
+ROW_ORDER = (
+    "case-id", "approval-date", "reimbursement-id", "amazon-order-id", "reason", "sku", "fnsku", "asin",
+    "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total",
+    "quantity-reimbursed-cash", "quantity-reimbursed-inventory",
+    "original-reimbursement-id", "original-reimbursement-type",
+)
+"""The report columns in ReportRow's order (after line and fingerprint); `quantity-reimbursed-total`
+is checked, not kept."""
 
 
-def fingerprint(values: dict[str, object]) -> uuid.UUID:
-    """The identity of a line: a hash of its normalized values.
+def fingerprint(normalized: Iterable[str]) -> str:
+    """The identity of a line: a hash of its normalized values, in `COLUMNS` order, as the 32 hex
+    digits of a UUID (what PostgreSQL reads into a `uuid` column).
 
-    `product-name` is left out: Amazon rewrites titles, and the same reimbursement must keep
-    its identity when its product is renamed between two downloads of the report.
+    `product-name` is left out (its normalized text is empty): Amazon rewrites titles, and the
+    same reimbursement must keep its identity when its product is renamed between two downloads
+    of the report.
     """
-    text = "\x1f".join(
-        values[column].isoformat() if column == "approval-date" else str(values[column])
-        for column in COLUMNS
-        if column != "product-name"
-    )
-    return uuid.UUID(bytes=hashlib.blake2b(text.encode(), digest_size=16).digest())
+    return hashlib.blake2b("\x1f".join(normalized).encode(), digest_size=16).hexdigest()
 
 
 class _Problems:
@@ -220,7 +243,8 @@ class _Problems:
             self.kept.append(ReportProblem(line, field, message))
 
 
-def _read_header(lines: Iterator[str], source: str) -> tuple[int, dict[str, int]]:
+def _read_header(lines: Iterator[str], source: str) -> tuple[int, list[int]]:
+    """The header's line number and, for each of `COLUMNS`, its position in a line."""
     number = 0
     for text in lines:
         number += 1
@@ -239,57 +263,41 @@ def _read_header(lines: Iterator[str], source: str) -> tuple[int, dict[str, int]
             problems=[ReportProblem(number, "header", "missing column" + ("s" if len(missing) > 1 else "")
                                     + ": " + ", ".join(missing))],
         )
-    return number, {column: positions[column] for column in COLUMNS}
+    return number, [positions[column] for column in COLUMNS]
 
 
-def _parse_line(number: int, fields: list[str], positions: dict[str, int],
-                problems: _Problems) -> ReportRow | None:
-    width = len(fields)
-    raw = {column: fields[index].strip() if index < width else "" for column, index in positions.items()}
-    values: dict[str, object] = {}
+_INDEX = {column: index for index, column in enumerate(COLUMNS)}
+_TYPED = tuple((_INDEX[column], column, parse) for column, parse in PARSERS.items())
+_LIMITED = tuple((_INDEX[column], column, limit) for column, limit in TEXT_LIMITS.items() if column not in PARSERS)
+_PRODUCT_NAME = _INDEX["product-name"]
+_ROW_PICK = itemgetter(*(_INDEX[column] for column in ROW_ORDER))
+_CASH, _INVENTORY, _TOTAL = (_INDEX[c] for c in (
+    "quantity-reimbursed-cash", "quantity-reimbursed-inventory", "quantity-reimbursed-total"))
+
+
+def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> ReportRow | None:
+    texts = [text.strip() for text in raw]
+    values, normalized = texts[:], texts[:]
     bad = False
-    for column, text in raw.items():
-        parser = PARSERS.get(column)
+    for index, column, parse in _TYPED:
         try:
-            if parser is not None:
-                values[column] = parser(text)
-            elif column == "product-name":
-                values[column] = text[:PRODUCT_NAME_LIMIT]
-            elif len(text) > TEXT_LIMITS[column]:
-                raise BadValue(f"is longer than {TEXT_LIMITS[column]} characters")
-            else:
-                values[column] = text
+            values[index], normalized[index] = parse(texts[index])
         except BadValue as error:
             problems.add(number, column, str(error))
             bad = True
+    for index, column, limit in _LIMITED:
+        if len(texts[index]) > limit:
+            problems.add(number, column, f"is longer than {limit} characters")
+            bad = True
     if bad:
         return None
-    cash, inventory = values["quantity-reimbursed-cash"], values["quantity-reimbursed-inventory"]
-    if values["quantity-reimbursed-total"] != cash + inventory:
-        problems.add(number, "quantity-reimbursed-total",
-                     f"{raw['quantity-reimbursed-total']!r} is not cash {cash} + inventory {inventory}")
+    cash, inventory, total = values[_CASH], values[_INVENTORY], values[_TOTAL]
+    if total != cash + inventory:
+        problems.add(number, "quantity-reimbursed-total", f"{total} is not cash {cash} + inventory {inventory}")
         return None
-    return ReportRow(
-        line=number,
-        approval_date=values["approval-date"],
-        reimbursement_id=values["reimbursement-id"],
-        case_reference=values["case-id"],
-        amazon_order_id=values["amazon-order-id"],
-        reason=values["reason"],
-        sku=values["sku"],
-        fnsku=values["fnsku"],
-        asin=values["asin"],
-        product_name=values["product-name"],
-        condition=values["condition"],
-        currency=values["currency-unit"],
-        amount_per_unit=values["amount-per-unit"],
-        amount_total=values["amount-total"],
-        quantity_cash=cash,
-        quantity_inventory=inventory,
-        original_reimbursement_id=values["original-reimbursement-id"],
-        original_reimbursement_type=values["original-reimbursement-type"],
-        fingerprint=fingerprint(values),
-    )
+    values[_PRODUCT_NAME] = texts[_PRODUCT_NAME][:PRODUCT_NAME_LIMIT]
+    normalized[_PRODUCT_NAME] = ""
+    return ReportRow(number, fingerprint(normalized), *_ROW_PICK(values))
 
 
 def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
@@ -303,13 +311,18 @@ def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
     """
     iterator = iter(lines)
     number, positions = _read_header(iterator, source)
+    width = max(positions) + 1
+    pick = itemgetter(*positions)
+    padding = [""] * width
     problems = _Problems()
     for text in iterator:
         number += 1
-        text = text.rstrip("\r\n")
         if not text.strip():
             continue
-        row = _parse_line(number, text.split("\t"), positions, problems)
+        fields = text.rstrip("\r\n").split("\t")
+        if len(fields) < width:
+            fields += padding[len(fields):]
+        row = _parse_line(number, pick(fields), problems)
         if row is not None:
             yield row
     if problems.count:
