@@ -228,7 +228,8 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "created_at", "id"], name="event_case")]
 
     def __str__(self) -> str:
-        return f"{self.case}: {self.from_status or '—'} → {self.to_status}"
+        before = CaseStatus(self.from_status).label if self.from_status else "—"
+        return f"{self.case}: {before} → {CaseStatus(self.to_status).label}"
 
     @property
     def is_status_change(self) -> bool:

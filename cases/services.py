@@ -51,11 +51,19 @@ def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
     return case
 
 
+STAFF_EDITABLE_FIELDS = [
+    field.name
+    for field in Case._meta.concrete_fields
+    if field.editable and not field.primary_key and field.name not in {"status", "closed_on"}
+] + ["updated_at"]
+"""What a staff edit writes: never the status or the figures, which a concurrent sync may be moving."""
+
+
 @transaction.atomic
 def case_update(*, case: Case, actor) -> Case:
     """Save staff edits to a case's details; the status follows if the claim itself changed."""
     case.tenant_id = case.seller_account.tenant_id
-    case.save()
+    case.save(update_fields=STAFF_EDITABLE_FIELDS)
     cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor,
                     reason="Claim details edited")
     case.refresh_from_db()
