@@ -98,7 +98,8 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     Takes the account's advisory lock, streams the rows into a temporary table, inserts the rows
     not seen before, attached to the account's cases by case ID, and recomputes those cases
     (`cases.services.cases_recompute`: status, history naming `source` and the row, rollups).
-    JIT compilation is off for the transaction: it costs more than it saves on these statements. Raises `sync.report.ReportError` and writes
+    For the rest of the transaction JIT is off (compiling costs more than it saves on these
+    statements) and `work_mem` is 64 MB, so that sorting 100,000 rows stays in memory. Raises `sync.report.ReportError` and writes
     nothing if any line is bad. Running it again with the same or an overlapping report adds
     nothing.
 
@@ -115,10 +116,9 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     source = source[:SOURCE_MAX_LENGTH]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::integer)", [INGEST_LOCK_NAMESPACE, seller_account.pk])
-        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         cursor.execute(CREATE_STAGING_SQL)
         rows_read = _copy_rows(cursor, read_report(lines, source=source))
-        cursor.execute("ANALYZE sync_report_rows")
         cursor.execute(INSERT_SQL, {
             "tenant_id": seller_account.tenant_id, "seller_account_id": seller_account.pk, "source": source,
         })

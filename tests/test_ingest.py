@@ -1,11 +1,14 @@
 import datetime as dt
+import threading
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
-from sync.ingest import IngestResult, import_report, ingest_report
+from sync.ingest import INGEST_LOCK_NAMESPACE, IngestResult, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import ReportError
 from tests.factories import make_case, make_seller_account
@@ -225,3 +228,28 @@ def test_an_import_completes_a_run_created_before_it(lost_case):
     with open(DATA / "report_basic.tsv") as lines:
         done = import_report(seller_account=account, lines=lines, source="report 42", kind=RunKind.POLL, run=run)
     assert done.pk == run.pk and SyncRun.objects.get().status == RunStatus.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ingestion_waits_while_another_holds_the_accounts_lock(lost_case):
+    account = lost_case.seller_account
+    finished = threading.Event()
+
+    def ingest_in_another_thread():
+        try:
+            ingest(account, "report_basic.tsv")
+            finished.set()
+        finally:
+            connection.close()
+
+    database = connection.settings_dict
+    with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
+                         dbname=database["NAME"], user=database["USER"] or None) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [INGEST_LOCK_NAMESPACE, account.pk])
+        worker = threading.Thread(target=ingest_in_another_thread)
+        worker.start()
+        assert not finished.wait(timeout=1.0)
+        other.rollback()
+    worker.join(timeout=30)
+    assert finished.is_set()
+    assert ReimbursementRecord.objects.count() == 4
