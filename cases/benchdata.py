@@ -7,9 +7,11 @@ The rollup tables are filled by their triggers during the load and checked after
 `cases.rollups.rollup_differences`.
 """
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -26,6 +28,8 @@ OTHER_CASES = 50_000
 BENCH_USER = "bench"
 AUTOMATIC_SHARE = 0.05
 LOADED_TABLES = ("cases_case", "cases_reimbursementrecord", "cases_caseevent")
+CASE_ID_BASE = 1_000_000_000
+CASE_ID_STRIDE = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ WITH base AS (
         CASE WHEN mod(g, 2) = 0 THEN {big.cases} ELSE {others[0].cases if others else 1} END AS size,
         {_r(1)} AS r1, {_r(2)} AS r2, {_r(3)} AS r3, {_r(4)} AS r4, {_r(5)} AS r5,
         {_r(6)} AS r6, {_r(7)} AS r7, {_r(8)} AS r8, {_r(9)} AS r9
-    FROM generate_series(1, {2 * big.cases}) AS g
+    FROM generate_series(1::bigint, {2 * big.cases}) AS g
 ), picked AS (
     SELECT b.*, CASE {" ".join(account_whens)} END AS account_index,
         current_date - 1095 + ((b.n - 1) * 1095 / b.size)::int AS date_filed,
@@ -151,7 +155,7 @@ WITH base AS (
                     ELSE 0 END AS recovered
     FROM paid p
 )
-SELECT a.tenant_id, a.id, a.case_prefix || (1000000000 + s.t * 10000000 + s.n)::text, s.rtype, s.status,
+SELECT a.tenant_id, a.id, a.case_prefix || ({CASE_ID_BASE} + s.t * {CASE_ID_STRIDE} + s.n)::text, s.rtype, s.status,
     'B0' || upper(substr(md5('asin' || s.t || ':' || s.product), 1, 8)),
     'SKU-' || lpad(s.product::text, 5, '0'),
     'X00' || upper(substr(md5('fnsku' || s.t || ':' || s.product), 1, 7)),
@@ -397,3 +401,101 @@ def bench_rollups_verify(*, slots: list[Slot]) -> None:
     if differences:
         shown = "\n".join(str(d) for d in differences[:10])
         raise BenchDataError(f"{len(differences)} rollup buckets differ from the recomputation:\n{shown}")
+
+
+def bench_case_id(*, slot: int, n: int) -> str:
+    """The Amazon case ID of the n-th case (from 1) of the bench tenant at position `slot` (bench-big is 0)."""
+    return str(CASE_ID_BASE + slot * CASE_ID_STRIDE + n)
+
+
+REPORT_HEADER = (
+    "approval-date", "reimbursement-id", "case-id", "amazon-order-id", "reason", "sku", "fnsku", "asin",
+    "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total", "quantity-reimbursed-cash",
+    "quantity-reimbursed-inventory", "quantity-reimbursed-total", "original-reimbursement-id",
+    "original-reimbursement-type",
+)
+REPORT_CASES_SQL = """
+SELECT marketplace_case_id, order_id, reimbursement_type, sku, fnsku, asin, product_title, currency,
+    units_claimed, claimed_amount, units_reimbursed_cash, recovered_amount, id
+FROM cases_case WHERE seller_account_id = %s AND status = %s
+ORDER BY id LIMIT %s
+"""
+
+
+def _report_line(values: dict[str, object]) -> str:
+    return "\t".join(str(values.get(column, "")) for column in REPORT_HEADER) + "\n"
+
+
+def _answer(case: tuple, number: int, approved: str) -> dict[str, object]:
+    """A report line that pays all of the claim (cash or inventory) or part of it."""
+    case_id, order_id, rtype, sku, fnsku, asin, title, currency, units, claimed, *_ = case
+    kind = number % 4
+    cash, inventory, total = units or 0, 0, claimed
+    if kind == 2:
+        cash, total = (units or 0) // 2, (claimed / 2).quantize(Decimal("0.01"))
+    elif kind == 3 and units:
+        cash, inventory, total = 0, units, Decimal("0.00")
+    per_unit = (total / cash).quantize(Decimal("0.01")) if cash else total
+    return {
+        "approval-date": approved, "reimbursement-id": f"4{number:011d}", "case-id": case_id,
+        "amazon-order-id": order_id, "reason": REASONS[rtype], "sku": sku, "fnsku": fnsku, "asin": asin,
+        "product-name": title, "condition": "NewItem", "currency-unit": currency, "amount-per-unit": per_unit,
+        "amount-total": total, "quantity-reimbursed-cash": cash, "quantity-reimbursed-inventory": inventory,
+        "quantity-reimbursed-total": cash + inventory,
+    }
+
+
+def _reversal(case: tuple, number: int, approved: str) -> dict[str, object]:
+    """Amazon takes back one unit of a fully reimbursed case (found in the warehouse)."""
+    case_id, order_id, rtype, sku, fnsku, asin, title, currency, _, _, cash, recovered, pk = case
+    per_unit = (recovered / cash).quantize(Decimal("0.01"))
+    return {
+        "approval-date": approved, "reimbursement-id": f"5{number:011d}", "case-id": case_id,
+        "amazon-order-id": order_id, "reason": "Reimbursement_Reversal", "sku": sku, "fnsku": fnsku,
+        "asin": asin, "product-name": title, "condition": "NewItem", "currency-unit": currency,
+        "amount-per-unit": per_unit, "amount-total": -per_unit, "quantity-reimbursed-cash": -1,
+        "quantity-reimbursed-inventory": 0, "quantity-reimbursed-total": -1,
+        "original-reimbursement-id": "2" + str(pk * 2 + 1).rjust(11, "0"), "original-reimbursement-type": REASONS[rtype],
+    }
+
+
+def _automatic(number: int, approved: str, currency: str) -> dict[str, object]:
+    amount = Decimal(4 + number % 80) + Decimal("0.99")
+    return {
+        "approval-date": approved, "reimbursement-id": f"6{number:011d}", "reason": "Lost_Warehouse",
+        "sku": f"SKU-{number % 5000:05d}", "product-name": f"Bench product {number % 5000}", "condition": "NewItem",
+        "currency-unit": currency, "amount-per-unit": amount, "amount-total": amount,
+        "quantity-reimbursed-cash": 1, "quantity-reimbursed-inventory": 0, "quantity-reimbursed-total": 1,
+    }
+
+
+def bench_report_write(*, path, slot: Slot, rows: int) -> str:
+    """Write an Amazon reimbursements report for the first seller account of `slot`; return its mix.
+
+    Most lines answer Open cases of that account (in full, in part, or in inventory), a tenth are
+    automatic reimbursements (no case ID) and one in fifty reverses a unit of a Fully Reimbursed case.
+    """
+    account, spec = slot.accounts[0]
+    reversals, automatic = rows // 50, rows // 10
+    answers = rows - reversals - automatic
+    with connection.cursor() as cursor:
+        cursor.execute(REPORT_CASES_SQL, [account.pk, "open", answers])
+        open_cases = cursor.fetchall()
+        cursor.execute(REPORT_CASES_SQL.replace("status = %s", "status = %s AND units_reimbursed_cash > 0"),
+                       [account.pk, "fully_reimbursed", reversals])
+        paid_cases = cursor.fetchall()
+    if len(open_cases) < answers or len(paid_cases) < reversals:
+        raise BenchDataError(f"{account} has too few Open or Fully Reimbursed cases for a {rows:,}-row report")
+    today = dt.date.today()
+    with open(path, "w", encoding="utf-8") as report:
+        report.write("\t".join(REPORT_HEADER) + "\n")
+        for number in range(rows):
+            approved = f"{today - dt.timedelta(days=5 + number % 30)}T{number % 24:02d}:17:03+00:00"
+            if number % 50 == 49:
+                line = _reversal(paid_cases[number // 50], number, approved)
+            elif number % 10 == 4:
+                line = _automatic(number, approved, spec.currency)
+            else:
+                line = _answer(open_cases[number - number // 50 - (number + 5) // 10], number, approved)
+            report.write(_report_line(line))
+    return f"{answers:,} answering Open cases, {automatic:,} automatic, {reversals:,} reversals"
