@@ -52,25 +52,32 @@ CREATE TEMP TABLE sync_report_rows (
 """
 
 INSERT_SQL = f"""
-INSERT INTO cases_reimbursementrecord (
-    tenant_id, seller_account_id, case_id, {", ".join(ROW_COLUMNS)},
-    fingerprint, occurrence, source, source_line, created_at
+WITH inserted AS (
+    INSERT INTO cases_reimbursementrecord (
+        tenant_id, seller_account_id, case_id, {", ".join(ROW_COLUMNS)},
+        fingerprint, occurrence, source, source_line, created_at
+    )
+    SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in ROW_COLUMNS)},
+        s.fingerprint, s.occurrence, %(source)s, s.line, now()
+    FROM (
+        SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY line) AS occurrence FROM sync_report_rows
+    ) s
+    LEFT JOIN cases_case c
+        ON c.seller_account_id = %(seller_account_id)s AND c.marketplace_case_id = s.case_reference
+        AND s.case_reference <> ''
+    ORDER BY s.line
+    ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
+    RETURNING id, case_id
 )
-SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in ROW_COLUMNS)},
-    s.fingerprint, s.occurrence, %(source)s, s.line, now()
-FROM (
-    SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY line) AS occurrence FROM sync_report_rows
-) s
-LEFT JOIN cases_case c
-    ON c.seller_account_id = %(seller_account_id)s AND c.marketplace_case_id = s.case_reference
-    AND s.case_reference <> ''
-ORDER BY s.line
-ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
-RETURNING id, case_id
+SELECT (SELECT count(*) FROM inserted),
+    (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM inserted WHERE case_id IS NOT NULL),
+    (SELECT coalesce(array_agg(DISTINCT case_id), '{{}}') FROM inserted WHERE case_id IS NOT NULL)
 """
 """Insert the lines not seen before, each already attached to the case with its case ID in the same
 seller account (never another account's or tenant's case). Matching while inserting writes each
-record once, instead of inserting it and then updating it."""
+record once, instead of inserting it and then updating it. Answers how many rows were new, the
+new records attached to a case and those cases, as two arrays: a report of a million new rows
+costs two lists of integers in Python, not a million tuples."""
 
 
 @dataclass(frozen=True)
@@ -122,14 +129,12 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
         cursor.execute(INSERT_SQL, {
             "tenant_id": seller_account.tenant_id, "seller_account_id": seller_account.pk, "source": source,
         })
-        inserted = cursor.fetchall()
+        rows_new, matched_record_ids, case_ids = cursor.fetchone()
         cursor.execute("DROP TABLE sync_report_rows")
-    matched = [(record_id, case_id) for record_id, case_id in inserted if case_id is not None]
     outcome = cases_recompute(
-        case_ids=sorted({case_id for _, case_id in matched}), record_ids=[record_id for record_id, _ in matched],
-        source=EventSource.SYNC, reason=f"Report {source}",
+        case_ids=case_ids, record_ids=matched_record_ids, source=EventSource.SYNC, reason=f"Report {source}",
     )
-    return IngestResult(rows_read, len(inserted), len(matched), outcome.cases_changed, outcome.status_changes)
+    return IngestResult(rows_read, rows_new, len(matched_record_ids), outcome.cases_changed, outcome.status_changes)
 
 
 def import_report(

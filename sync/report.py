@@ -162,7 +162,7 @@ def parse_money(text: str) -> tuple[Decimal, str]:
         raise BadValue(f"{text!r} has more than two decimal places")
     if abs(value) >= MAX_AMOUNT:
         raise BadValue(f"{text!r} is too large")
-    value = value.quantize(CENT)
+    value = value.quantize(CENT) + 0
     return value, str(value)
 
 
