@@ -48,6 +48,12 @@ CREATE TEMP TABLE sync_report_rows (
     quantity_inventory integer NOT NULL,
     original_reimbursement_id text NOT NULL,
     original_reimbursement_type text NOT NULL
+) ON COMMIT DROP;
+DROP TABLE IF EXISTS pg_temp.sync_new_matches;
+CREATE TEMP TABLE sync_new_matches (
+    case_id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    PRIMARY KEY (case_id, record_id)
 ) ON COMMIT DROP
 """
 
@@ -68,16 +74,27 @@ WITH inserted AS (
     ORDER BY s.line
     ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
     RETURNING id, case_id
+), saved AS (
+    INSERT INTO sync_new_matches (case_id, record_id) SELECT case_id, id FROM inserted WHERE case_id IS NOT NULL
 )
-SELECT (SELECT count(*) FROM inserted),
-    (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM inserted WHERE case_id IS NOT NULL),
-    (SELECT coalesce(array_agg(DISTINCT case_id), '{{}}') FROM inserted WHERE case_id IS NOT NULL)
+SELECT count(*) FROM inserted
 """
 """Insert the lines not seen before, each already attached to the case with its case ID in the same
 seller account (never another account's or tenant's case). Matching while inserting writes each
-record once, instead of inserting it and then updating it. Answers how many rows were new, the
-new records attached to a case and those cases, as two arrays: a report of a million new rows
-costs two lists of integers in Python, not a million tuples."""
+record once, instead of inserting it and then updating it. The records attached to a case are
+kept in `sync_new_matches`, for the cases to be recomputed chunk by chunk."""
+
+RECOMPUTE_CHUNK = 20_000
+
+CHUNK_SQL = """
+WITH chunk AS (
+    SELECT DISTINCT case_id FROM sync_new_matches WHERE case_id > %(after)s ORDER BY case_id LIMIT %(size)s
+)
+SELECT (SELECT array_agg(case_id ORDER BY case_id) FROM chunk),
+    (SELECT array_agg(m.record_id ORDER BY m.record_id) FROM sync_new_matches m JOIN chunk USING (case_id))
+"""
+"""The next cases touched by the report, in id order, and their new records: Python holds one
+chunk at a time, whatever the size of the report."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,23 @@ def _copy_rows(cursor, rows: Iterable[ReportRow]) -> int:
             copy.write_row(row)
             count += 1
     return count
+
+
+def _recompute_matched_cases(cursor, source: str) -> tuple[int, int, int]:
+    rows_matched = cases_changed = status_changes = 0
+    after = 0
+    while True:
+        cursor.execute(CHUNK_SQL, {"after": after, "size": RECOMPUTE_CHUNK})
+        case_ids, record_ids = cursor.fetchone()
+        if not case_ids:
+            return rows_matched, cases_changed, status_changes
+        outcome = cases_recompute(
+            case_ids=case_ids, record_ids=record_ids, source=EventSource.SYNC, reason=f"Report {source}",
+        )
+        rows_matched += len(record_ids)
+        cases_changed += outcome.cases_changed
+        status_changes += outcome.status_changes
+        after = case_ids[-1]
 
 
 @transaction.atomic
@@ -129,12 +163,10 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
         cursor.execute(INSERT_SQL, {
             "tenant_id": seller_account.tenant_id, "seller_account_id": seller_account.pk, "source": source,
         })
-        rows_new, matched_record_ids, case_ids = cursor.fetchone()
-        cursor.execute("DROP TABLE sync_report_rows")
-    outcome = cases_recompute(
-        case_ids=case_ids, record_ids=matched_record_ids, source=EventSource.SYNC, reason=f"Report {source}",
-    )
-    return IngestResult(rows_read, rows_new, len(matched_record_ids), outcome.cases_changed, outcome.status_changes)
+        (rows_new,) = cursor.fetchone()
+        rows_matched, cases_changed, status_changes = _recompute_matched_cases(cursor, source)
+        cursor.execute("DROP TABLE sync_report_rows, sync_new_matches")
+    return IngestResult(rows_read, rows_new, rows_matched, cases_changed, status_changes)
 
 
 def import_report(

@@ -10,7 +10,7 @@ from django.db import connection
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
 from sync.ingest import INGEST_LOCK_NAMESPACE, IngestResult, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
-from sync.report import ReportError
+from sync.report import COLUMNS, ReportError
 from tests.factories import make_case, make_seller_account
 
 DATA = Path(__file__).parent / "data"
@@ -63,6 +63,25 @@ def test_a_report_adds_its_rows_and_moves_the_cases(lost_case, damaged_case):
     assert (lost.status, lost.recovered_amount, lost.units_reimbursed_cash) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"), 1)
     assert (damaged.status, damaged.recovered_amount) == (S.FULLY_REIMBURSED, Decimal("30.00"))
     assert damaged.last_reimbursed_on == dt.date(2026, 5, 11)
+
+
+def test_cases_are_recomputed_chunk_by_chunk_with_the_same_outcome(lost_case, damaged_case, monkeypatch):
+    monkeypatch.setattr("sync.ingest.RECOMPUTE_CHUNK", 1)
+    ingest(lost_case.seller_account, "report_duplicates.tsv")
+    result = ingest(lost_case.seller_account, "report_overlap.tsv")
+    assert (result.rows_new, result.rows_matched, result.cases_changed, result.status_changes) == (2, 1, 1, 1)
+    result = ingest(lost_case.seller_account, "report_basic.tsv")
+    assert (result.rows_new, result.rows_matched, result.cases_changed, result.status_changes) == (2, 1, 1, 1)
+    assert refreshed(lost_case).status == refreshed(damaged_case).status == S.FULLY_REIMBURSED
+    other = make_case(lost_case.seller_account, marketplace_case_id="1000000009", units_claimed=1,
+                      claimed_amount=Decimal("20.00"))
+    lines = ["\t".join(COLUMNS) + "\n"] + [
+        f"2026-07-0{day}\t77{day}\t{case_id}\t\tLost_Warehouse\t\t\t\t\t\tUSD\t20.00\t20.00\t1\t0\t1\t\t\n"
+        for day, case_id in ((1, "1000000009"), (2, "1000000001"), (3, "1000000002"))
+    ]
+    result = ingest_report(seller_account=lost_case.seller_account, lines=lines, source="three.tsv")
+    assert (result.rows_new, result.rows_matched, result.cases_changed) == (3, 3, 3)
+    assert refreshed(other).status == S.FULLY_REIMBURSED
 
 
 def test_each_record_keeps_its_source_line_and_tenant(lost_case):
