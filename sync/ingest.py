@@ -99,6 +99,9 @@ chunk at a time, whatever the size of the report."""
 
 @dataclass(frozen=True)
 class IngestResult:
+    """Rows in the file; rows not seen before; new rows attached to a case of the account;
+    cases whose figures or status changed; status changes among them."""
+
     rows_read: int
     rows_new: int
     rows_matched: int
@@ -139,10 +142,10 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     Takes the account's advisory lock, streams the rows into a temporary table, inserts the rows
     not seen before, attached to the account's cases by case ID, and recomputes those cases
     (`cases.services.cases_recompute`: status, history naming `source` and the row, rollups).
-    For the rest of the transaction JIT is off (compiling costs more than it saves on these
-    statements) and `work_mem` is 64 MB, so that sorting 100,000 rows stays in memory. Raises `sync.report.ReportError` and writes
-    nothing if any line is bad. Running it again with the same or an overlapping report adds
-    nothing.
+    Raises `sync.report.ReportError` and writes nothing if any line is bad. Running it again
+    with the same or an overlapping report adds nothing. For the rest of the transaction JIT is
+    off (compiling costs more than it saves here) and `work_mem` is 64 MB (sorting 100,000 rows
+    stays in memory).
 
     Why a line is new or not: a line's identity is its fingerprint (a hash of its values, see
     `sync.report.fingerprint`) and its occurrence, the rank of the line among the identical
