@@ -9,6 +9,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -55,6 +56,7 @@ class Timing:
     median: float
     p95: float
     budget: float | None
+    cpu: float
     queries: int
     db_ms: float
     slowest_sql: str
@@ -102,18 +104,19 @@ def _get(client: Client, url: str):
 def _time(client: Client, name: str, url: str, *, runs: int, budget: float | None) -> Timing:
     for _ in range(WARMUPS):
         _get(client, url)
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         _get(client, url)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     with CaptureQueriesContext(connection) as queries:
         _get(client, url)
     slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""})
     samples.sort()
     db_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
     return Timing(name, url, statistics.median(samples), samples[math.ceil(0.95 * len(samples)) - 1],
-                  budget, len(queries.captured_queries), db_ms, slowest["sql"])
+                  budget, statistics.median(cpu), len(queries.captured_queries), db_ms, slowest["sql"])
 
 
 def _sample_case_ids(tenant) -> tuple[int, str, str]:
@@ -250,13 +253,14 @@ class Command(BaseCommand):
         return _measure_export(tenant, traced=options["measure"] == "export-traced")
 
     def _report_pages(self, timings: list[Timing], *, runs: int, explain: bool) -> None:
-        self.stdout.write(f"\nServer time per request, {BIG_TENANT}, {runs} runs after {WARMUPS} warm-ups (ms)")
-        self.stdout.write(f"| {'page':<48} | median | p95    | budget | queries | in SQL |")
-        self.stdout.write(f"|{'-' * 50}|--------|--------|--------|---------|--------|")
+        self.stdout.write(f"\nServer time per request, {BIG_TENANT}, {runs} runs after {WARMUPS} warm-ups (ms; "
+                          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        self.stdout.write(f"| {'page':<48} | median | p95    | budget | Python CPU | queries | in SQL |")
+        self.stdout.write(f"|{'-' * 50}|--------|--------|--------|------------|---------|--------|")
         for t in timings:
             budget = f"{t.budget:.0f}" if t.budget else "—"
             self.stdout.write(f"| {t.name:<48} | {t.median:6.1f} | {t.p95:6.1f} | {budget:>6} | "
-                              f"{t.queries:7d} | {t.db_ms:6.1f} | {t.verdict}")
+                              f"{t.cpu:10.1f} | {t.queries:7d} | {t.db_ms:6.1f} | {t.verdict}")
         for t in timings:
             self.stdout.write(f"  {t.name}: {t.url}")
         if explain:
