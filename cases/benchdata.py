@@ -161,7 +161,8 @@ SELECT a.tenant_id, a.id, a.case_prefix || ({CASE_ID_BASE} + s.t * {CASE_ID_STRI
     'X00' || upper(substr(md5('fnsku' || s.t || ':' || s.product), 1, 7)),
     'Bench product ' || s.product,
     CASE WHEN s.rtype = 'customer_return'
-         THEN '11' || mod(s.n, 10) || '-' || lpad(mod(s.n * 7919, 9999991)::text, 7, '0') || '-' || lpad(s.g::text, 7, '0')
+         THEN '11' || mod(s.n, 10) || '-' || lpad(mod(s.n * 7919, 9999991)::text, 7, '0')
+              || '-' || lpad(s.g::text, 7, '0')
          ELSE '' END,
     CASE WHEN s.rtype = 'lost_inbound' THEN 'FBA' || upper(substr(md5('shp' || s.g), 1, 9)) ELSE '' END,
     CASE WHEN s.rtype = 'removal_order' THEN 'RMV' || s.g ELSE '' END,
@@ -367,7 +368,9 @@ def bench_data_generate(*, log: Callable[[str], None]) -> list[Slot]:
     """
     name = connection.settings_dict["NAME"]
     if "bench" not in name:
-        raise BenchDataError(f"Database {name!r} is not a bench database: use DATABASE_URL=postgres:///casetracker_bench")
+        raise BenchDataError(
+            f"Database {name!r} is not a bench database: use DATABASE_URL=postgres:///casetracker_bench"
+        )
     slots = bench_setup()
     expected = {slot.tenant.pk: slot.cases for slot in slots}
     present = _case_counts(slots)
@@ -455,7 +458,8 @@ def _reversal(case: tuple, number: int, approved: str) -> dict[str, object]:
         "asin": asin, "product-name": title, "condition": "NewItem", "currency-unit": currency,
         "amount-per-unit": per_unit, "amount-total": -per_unit, "quantity-reimbursed-cash": -1,
         "quantity-reimbursed-inventory": 0, "quantity-reimbursed-total": -1,
-        "original-reimbursement-id": "2" + str(pk * 2 + 1).rjust(11, "0"), "original-reimbursement-type": REASONS[rtype],
+        "original-reimbursement-id": "2" + str(pk * 2 + 1).rjust(11, "0"),
+        "original-reimbursement-type": REASONS[rtype],
     }
 
 
