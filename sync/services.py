@@ -112,12 +112,9 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
     )
     try:
         lines = adapter.fetch_reimbursements(account, since=since, until=until)
-        first = list(itertools.islice(lines, 1))
         run.source = adapter.source[:300]
         run.save(update_fields=["source"])
-        run = import_report(
-            seller_account=account, lines=itertools.chain(first, lines), source=adapter.source, kind=kind, run=run
-        )
+        run = import_report(seller_account=account, lines=lines, source=adapter.source, kind=kind, run=run)
     except MarketplaceError as error:
         _poll_failed(account, run, error.message, reconnect=isinstance(error, CredentialsRejected))
         logger.warning("Poll of %s (run %s) failed, %s: %s", account.label, run.pk,

@@ -7,6 +7,7 @@ so that every source goes through the same parser and ingestion.
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import IO, AnyStr
 
 from django.db.models import Q
 
@@ -42,9 +43,10 @@ class CredentialsRejected(MarketplaceError):
 class MarketplaceAdapter:
     """Fetches reimbursement report lines for one account.
 
-    `fetch_reimbursements` returns an iterator of report lines (header first) for reimbursements
-    approved in [since, until). The expensive part (requesting and downloading a report) happens
-    before the first line is yielded; by then `source` names what was fetched (a report ID, a seed).
+    `fetch_reimbursements` does all its work (requests, downloads, queries) when called, and
+    returns an iterator of report lines (header first) for reimbursements approved in
+    [since, until) that touches neither the network nor the database: ingestion reads it while
+    it streams rows into the database. By then `source` names what was fetched (a report ID, a seed).
     """
 
     marketplaces: tuple[str, ...] = ()
@@ -54,6 +56,13 @@ class MarketplaceAdapter:
         self, account: SellerAccount, *, since: dt.datetime, until: dt.datetime
     ) -> Iterator[str]:
         raise NotImplementedError
+
+
+def lines_of(report: IO[AnyStr]) -> Iterator[AnyStr]:
+    """The lines of a spooled report from its start; the file is closed once they are read."""
+    report.seek(0)
+    with report:
+        yield from report
 
 
 # The adapters import the interface above, so they are imported after it.
@@ -91,5 +100,6 @@ __all__ = [
     "MarketplaceError",
     "Throttled",
     "adapter_for",
+    "lines_of",
     "pollable_accounts_q",
 ]

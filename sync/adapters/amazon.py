@@ -26,7 +26,7 @@ from sp_api.base.exceptions import (
 )
 
 from accounts.models import Marketplace, Region, SellerAccount
-from sync.adapters import CredentialsRejected, MarketplaceAdapter, MarketplaceError, Throttled
+from sync.adapters import CredentialsRejected, MarketplaceAdapter, MarketplaceError, Throttled, lines_of
 from sync.crypto import SecretUnreadable, secret_decrypt
 from sync.report import COLUMNS, decode_lines
 
@@ -82,18 +82,19 @@ class AmazonSpApiAdapter(MarketplaceAdapter):
             self.source = f"SP-API report {report_id}"
             document_id = self._wait_for(client, report_id, account)
             if document_id is None:
-                yield "\t".join(COLUMNS)
-                return
-            with tempfile.TemporaryFile() as document:
+                return iter(["\t".join(COLUMNS)])
+            document = tempfile.TemporaryFile()
+            try:
                 response = self._call(client.get_report_document, document_id, file=document, stream=True)
-                document.seek(0)
-                declared = (response.character_code or "").lower()
-                if declared and declared not in ("iso-8859-1", "utf-8"):
-                    yield from (raw.decode(declared, errors="replace") for raw in document)
-                else:
-                    yield from decode_lines(document)
+            except BaseException:
+                document.close()
+                raise
         finally:
             client.close()
+        declared = (response.character_code or "").lower()
+        if declared and declared not in ("iso-8859-1", "utf-8"):
+            return (raw.decode(declared, errors="replace") for raw in lines_of(document))
+        return decode_lines(lines_of(document))
 
     def _client(self, account: SellerAccount) -> Reports:
         try:

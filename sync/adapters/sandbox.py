@@ -5,8 +5,8 @@ case's filing data): never answered, paid in full, paid in part (sometimes the r
 reversed months later. Every day also has a small chance of an automatic reimbursement. The rows
 for a window are those of these fixed timelines approved in [since, until): they depend on the seed,
 the cases and the window only, so polling twice, or over overlapping windows, yields the same rows.
-The report is written to a temporary file before its first line is yielded: ingestion reads the
-lines while it streams them into the database on the same connection.
+The report is written to a temporary file first: ingestion reads the lines while it streams them
+into the database on the same connection.
 
 Cases staff closed or found Not Eligible get nothing, and so do cases already answered by another
 source (a report file, staff): their records carry no sandbox reimbursement ID.
@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef
 from accounts.models import Marketplace, SellerAccount
 from cases.models import Case, CaseStatus, ReimbursementRecord, ReimbursementType
 from cases.money import quantize
-from sync.adapters import MarketplaceAdapter
+from sync.adapters import MarketplaceAdapter, lines_of
 from sync.report import COLUMNS
 
 ID_PREFIX = "SBX"
@@ -204,14 +204,13 @@ class SandboxAdapter(MarketplaceAdapter):
         self.source = f"sandbox seed {self.seed}"
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as report:
-            report.write("\t".join(COLUMNS) + "\n")
-            for case in answerable_cases(account).iterator(chunk_size=2000):
-                for row in case_timeline(case, seed=self.seed, seller_id=account.external_id):
-                    if since <= row.approval < until:
-                        report.write(row.line() + "\n")
-            for row in automatic_rows(account, seed=self.seed, since=since, until=until):
+        report = tempfile.TemporaryFile("w+", encoding="utf-8")
+        report.write("\t".join(COLUMNS) + "\n")
+        for case in answerable_cases(account).iterator(chunk_size=2000):
+            for row in case_timeline(case, seed=self.seed, seller_id=account.external_id):
                 if since <= row.approval < until:
                     report.write(row.line() + "\n")
-            report.seek(0)
-            yield from report
+        for row in automatic_rows(account, seed=self.seed, since=since, until=until):
+            if since <= row.approval < until:
+                report.write(row.line() + "\n")
+        return lines_of(report)

@@ -1,0 +1,127 @@
+"""Helpers for the sync tests: sandbox cases, the figures a poll must produce, and a real Celery worker."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import connection
+from django.db.models import Sum
+
+from accounts.models import SellerAccount
+from cases.models import Case, CaseTotals, ReimbursementType
+from cases.rollups import rollup_differences
+from sync.adapters.sandbox import SandboxAdapter
+from sync.models import SyncRun
+from sync.report import COLUMNS
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKER_URL = "redis://127.0.0.1:6379/15"
+TYPES = list(ReimbursementType)
+
+
+def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 200) -> list[Case]:
+    """Cases filed long enough ago that the sandbox has answered most of them by now."""
+    today = dt.date.today()
+    return [
+        factories.make_case(
+            account, marketplace_case_id=f"{account.external_id[-4:]}{n:06d}",
+            reimbursement_type=TYPES[n % len(TYPES)],
+            units_claimed=None if n % 7 == 0 else 1 + n % 4,
+            claimed_amount=Decimal(15 + 3 * n) + Decimal("0.50"),
+            currency="USD", date_filed=today - dt.timedelta(days=days_ago - n % 60),
+        )
+        for n in range(count)
+    ]
+
+
+def sandbox_rows(account: SellerAccount, since: dt.datetime, until: dt.datetime, **adapter) -> list[dict[str, str]]:
+    lines = list(SandboxAdapter(delay_seconds=0, **adapter).fetch_reimbursements(account, since=since, until=until))
+    assert lines[0].rstrip("\n") == "\t".join(COLUMNS)
+    return [dict(zip(COLUMNS, line.rstrip("\n").split("\t"), strict=True)) for line in lines[1:]]
+
+
+def assert_figures_exact(account: SellerAccount, run: SyncRun) -> None:
+    """Every case holds exactly what the sandbox reported for the run's window, and the rollups agree."""
+    expected: dict[str, Decimal] = defaultdict(Decimal)
+    for row in sandbox_rows(account, run.window_start, run.window_end):
+        if row["case-id"]:
+            expected[row["case-id"]] += Decimal(row["amount-total"])
+    cases = Case.objects.filter(tenant_id=account.tenant_id, seller_account=account)
+    assert {c.marketplace_case_id: c.recovered_amount for c in cases if c.recovered_amount} == {
+        case_id: amount for case_id, amount in expected.items() if amount
+    }
+    totals = CaseTotals.objects.filter(tenant_id=account.tenant_id, seller_account=account)
+    assert totals.aggregate(s=Sum("recovered_amount"))["s"] == sum(expected.values(), Decimal("0.00"))
+    assert rollup_differences(tenant_id=account.tenant_id) == []
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
+    """Poll `condition` until it returns something truthy; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Worker:
+    """A real `celery worker` process on the test database and a dedicated Redis database."""
+
+    def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1):
+        self.log_dir = log_dir
+        self.visibility_timeout = visibility_timeout
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def environment(self, sandbox_delay: int) -> dict[str, str]:
+        db = connection.settings_dict
+        host = db.get("HOST") or "127.0.0.1"
+        user = db.get("USER") or ""
+        auth = f"{user}@" if user else ""
+        return {
+            **os.environ,
+            "DEBUG": "true",
+            "DATABASE_URL": f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}",
+            "REDIS_URL": BROKER_URL,
+            "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
+            "SANDBOX_DELAY_SECONDS": str(sandbox_delay),
+            "CONN_MAX_AGE": "0",
+        }
+
+    def start(self, *, sandbox_delay: int = 0) -> None:
+        self.starts += 1
+        log = open(self.log_dir / f"worker-{self.starts}.log", "w")  # noqa: SIM115 (closed by the OS with the process)
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/celery"), "-A", "casetracker", "worker", "--pool", "prefork",
+             "--concurrency", str(self.concurrency), "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=self.environment(sandbox_delay), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(lambda: "ready." in self.log(), timeout=60, what="the Celery worker to start")
+
+    def log(self) -> str:
+        return (self.log_dir / f"worker-{self.starts}.log").read_text()
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: no chance to acknowledge or clean up anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
