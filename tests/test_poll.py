@@ -1,0 +1,126 @@
+"""account_poll, the due-poll scheduler and the poll_marketplaces command, on the real database."""
+
+import datetime as dt
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Marketplace, SyncBackend
+from cases.models import Case, CaseStatus, ReimbursementRecord
+from sync.models import RunKind, RunStatus, SyncRun
+from sync.services import (
+    INTERRUPTED,
+    POLL_LOCK_NAMESPACE,
+    AccountNotPollable,
+    account_poll,
+    accounts_schedule_due_polls,
+)
+from tests import factories
+from tests.worker_helpers import assert_figures_exact, make_sandbox_cases
+
+
+@pytest.fixture
+def cases(acme_amazon):
+    return make_sandbox_cases(acme_amazon, 40)
+
+
+def test_a_poll_moves_cases_and_figures_exactly(acme_amazon, cases):
+    run = account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+
+    assert run.status == RunStatus.SUCCEEDED and run.rows_new == run.rows_read > 0 and run.cases_changed > 0
+    assert run.source == "sandbox seed 1"
+    assert Case.objects.filter(seller_account=acme_amazon, status=CaseStatus.OPEN).count() < len(cases)
+    assert_figures_exact(acme_amazon, run)
+    acme_amazon.refresh_from_db()
+    assert acme_amazon.last_synced_at and acme_amazon.next_sync_at - acme_amazon.last_synced_at == dt.timedelta(hours=4)
+
+
+def test_polling_again_changes_nothing(acme_amazon, cases):
+    first = account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+    records = ReimbursementRecord.objects.filter(seller_account=acme_amazon).count()
+
+    again = account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+
+    assert (again.status, again.rows_new, again.cases_changed) == (RunStatus.SUCCEEDED, 0, 0)
+    assert again.window_start < first.window_end, "the next window overlaps the last one"
+    assert ReimbursementRecord.objects.filter(seller_account=acme_amazon).count() == records
+    assert_figures_exact(acme_amazon, first)
+
+
+def test_a_poll_while_another_poll_of_the_account_runs_is_skipped(acme_amazon, cases):
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
+                         user=settings["USER"] or None, dbname=settings["NAME"], autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, acme_amazon.pk])
+        run = account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+
+    assert run.status == RunStatus.SKIPPED
+    assert not ReimbursementRecord.objects.filter(seller_account=acme_amazon).exists()
+    acme_amazon.refresh_from_db()
+    assert acme_amazon.last_synced_at is None
+
+
+def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(acme_amazon, cases):
+    orphan = SyncRun.objects.create(tenant=acme_amazon.tenant, seller_account=acme_amazon, kind=RunKind.POLL)
+
+    account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.error) == (RunStatus.FAILED, INTERRUPTED)
+
+
+def test_a_walmart_account_is_not_polled(acme):
+    walmart = factories.make_seller_account(acme, "10001234", marketplace=Marketplace.WALMART, region="",
+                                            sync_backend=SyncBackend.MANUAL)
+
+    with pytest.raises(AccountNotPollable):
+        account_poll(seller_account_id=walmart.pk, kind=RunKind.POLL)
+    assert not SyncRun.objects.exists()
+
+
+def test_the_scheduler_enqueues_due_accounts_once(acme, globex_amazon, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    due = factories.make_seller_account(acme, "A1DUE", next_sync_at=now - dt.timedelta(minutes=1))
+    never = factories.make_seller_account(acme, "A1NEVER")
+    factories.make_seller_account(acme, "A1LATER", next_sync_at=now + dt.timedelta(hours=1))
+    factories.make_seller_account(acme, "A1RECONNECT", needs_reconnect=True)
+    factories.make_seller_account(acme, "A1OFF", connected=False)
+    factories.make_seller_account(acme, "A1MANUAL", sync_backend=SyncBackend.MANUAL)
+    factories.make_seller_account(acme, "10009999", marketplace=Marketplace.WALMART, region="")
+    enqueued: list[int] = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claimed = accounts_schedule_due_polls(now=now, enqueue=enqueued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = accounts_schedule_due_polls(now=now, enqueue=enqueued.append)
+
+    assert sorted(claimed) == sorted(enqueued) == sorted([due.pk, never.pk, globex_amazon.pk])
+    assert again == []
+    due.refresh_from_db()
+    assert due.next_sync_at == now + dt.timedelta(hours=4)
+
+
+def test_the_command_polls_every_account_and_prints_a_line_for_each(acme_amazon, globex_amazon, cases, capsys):
+    call_command("poll_marketplaces")
+
+    out = capsys.readouterr().out
+    assert f"{acme_amazon.label}: " in out and f"{globex_amazon.label}: " in out
+    assert "rows read" in out and "cases changed" in out
+    assert SyncRun.objects.filter(kind=RunKind.MANUAL_POLL, status=RunStatus.SUCCEEDED).count() == 2
+
+
+def test_the_command_polls_only_the_seller_account_named(acme_amazon, globex_amazon, cases):
+    call_command("poll_marketplaces", "--seller-account", acme_amazon.external_id)
+
+    assert list(SyncRun.objects.values_list("seller_account", flat=True)) == [acme_amazon.pk]
+
+
+def test_the_command_fails_when_a_poll_fails(acme, capsys):
+    factories.make_seller_account(acme, "10001234", marketplace=Marketplace.WALMART, region="")
+
+    with pytest.raises(CommandError, match="1 of 1 polls failed"):
+        call_command("poll_marketplaces", "--seller-account", "10001234")
+    assert "nothing to poll for Walmart" in capsys.readouterr().err
