@@ -1,6 +1,7 @@
 """Money is a Decimal with its currency beside it. One rounding rule, one formatter, no floats."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, list_currencies
@@ -29,6 +30,7 @@ def is_currency(code: str) -> bool:
     return code in ISO_CURRENCIES
 
 
+@lru_cache(maxsize=64)
 def babel_locale(language_code: str | None) -> Locale:
     try:
         return Locale.parse((language_code or "en-us").replace("-", "_"))

@@ -111,29 +111,28 @@ class RecomputeResult:
 RECOMPUTE_SQL = """
 WITH target AS (
     SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed
-    FROM cases_case WHERE id = ANY(%(case_ids)s) ORDER BY id FOR UPDATE
+    FROM cases_case WHERE id = ANY(%(case_ids)s::bigint[]) ORDER BY id FOR UPDATE
 ), agg AS (
-    SELECT t.id,
+    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.claimed_amount, t.units_claimed,
         coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
         coalesce(sum(r.quantity_cash), 0) AS cash_units,
         coalesce(sum(r.quantity_inventory), 0) AS inventory_units,
         (max(r.approval_date) AT TIME ZONE 'UTC')::date AS last_on,
-        max(r.id) FILTER (WHERE r.id = ANY(%(record_ids)s)) AS cause_record
+        max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
     FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
-    GROUP BY t.id
+    GROUP BY t.id, t.status, t.recovered_amount, t.claimed_amount, t.units_claimed
 ), derived AS (
-    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, a.recovered, a.cash_units,
-        a.inventory_units, a.last_on, a.cause_record,
+    SELECT a.*,
         CASE
-            WHEN t.status IN ('not_eligible', 'closed') THEN t.status
-            WHEN t.units_claimed IS NOT NULL AND a.cash_units + a.inventory_units >= t.units_claimed
+            WHEN a.old_status IN ('not_eligible', 'closed') THEN a.old_status
+            WHEN a.units_claimed IS NOT NULL AND a.cash_units + a.inventory_units >= a.units_claimed
                 THEN 'fully_reimbursed'
-            WHEN t.units_claimed IS NULL AND a.recovered > 0 AND a.recovered >= t.claimed_amount
+            WHEN a.units_claimed IS NULL AND a.recovered > 0 AND a.recovered >= a.claimed_amount
                 THEN 'fully_reimbursed'
             WHEN a.recovered > 0 OR a.cash_units + a.inventory_units > 0 THEN 'partially_reimbursed'
             ELSE 'open'
         END AS new_status
-    FROM target t JOIN agg a USING (id)
+    FROM agg a
 ), changed AS (
     UPDATE cases_case c
     SET recovered_amount = d.recovered, units_reimbursed_cash = d.cash_units,
@@ -173,7 +172,8 @@ def cases_recompute(
     """Derive recovered money, units and status of these cases from their records, in one statement.
 
     Writes a history entry for every status change and for every change of the recovered
-    amount (naming `reason` and the newest of `record_ids` that touched the case). The
+    amount (naming `reason` and the newest record that touched the case, from `record_ids`: the
+    records just added, whose ids are the highest of their cases). The
     rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
     nothing the second time.
     """
@@ -184,7 +184,7 @@ def cases_recompute(
             RECOMPUTE_SQL,
             {
                 "case_ids": list(case_ids),
-                "record_ids": list(record_ids or []),
+                "first_new_record": min(record_ids) if record_ids else None,
                 "source": source,
                 "actor_id": getattr(actor, "pk", None),
                 "reason": reason,
@@ -215,9 +215,9 @@ def records_match(
     Limit the work to `record_ids` (new records) or `case_ids` (new cases).
     """
     if record_ids is not None:
-        scope, params = "r.id = ANY(%(ids)s)", {"ids": list(record_ids)}
+        scope, params = "r.id = ANY(%(ids)s::bigint[])", {"ids": list(record_ids)}
     elif case_ids is not None:
-        scope, params = "c.id = ANY(%(ids)s)", {"ids": list(case_ids)}
+        scope, params = "c.id = ANY(%(ids)s::bigint[])", {"ids": list(case_ids)}
     else:
         raise ValueError("records_match needs record_ids or case_ids")
     with connection.cursor() as cursor:
