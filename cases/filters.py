@@ -2,10 +2,11 @@
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from accounts.models import SellerAccount
 
-from .models import CaseStatus, ReimbursementType
+from .models import CaseSearchKey, CaseStatus, ReimbursementType
 
 DIMENSIONS = {"status", "type", "seller_account"}
 """Filters that are dimensions of the `CaseTotals` rollup: a result filtered only by these is counted exactly."""
@@ -42,8 +43,11 @@ class CaseFilter(django_filters.FilterSet):
         self.filters["status"].extra["choices"] = [(s, CaseStatus(s).label) for s in statuses]
 
     def search(self, queryset, name, value):
-        """Exact, case-insensitive match on any of the identifiers, through the GIN-indexed `search_keys`."""
-        return queryset.filter(search_keys__contains=[value.strip().upper()])
+        """Exact, case-insensitive match on any of the identifiers, through the index of `CaseSearchKey`."""
+        keys = CaseSearchKey.objects.filter(
+            tenant=OuterRef("tenant"), key=value.strip().upper(), case=OuterRef("pk")
+        )
+        return queryset.filter(Exists(keys))
 
     @property
     def active(self) -> set[str]:

@@ -1,8 +1,5 @@
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models.functions import Upper
 from django_scopes import ScopedManager
 
 from accounts.models import SellerAccount, Tenant
@@ -85,21 +82,6 @@ class Case(models.Model):
     seller_note = models.TextField(blank=True, help_text="Shown to the seller.")
     internal_note = models.TextField(blank=True, help_text="Never shown to the seller.")
 
-    search_keys = models.GeneratedField(
-        expression=models.Func(
-            Upper("marketplace_case_id"),
-            Upper("sku"),
-            Upper("fnsku"),
-            Upper("asin"),
-            Upper("order_id"),
-            Upper("shipment_id"),
-            template="ARRAY[%(expressions)s]::varchar[]",
-            output_field=ArrayField(models.CharField(max_length=64)),
-        ),
-        output_field=ArrayField(models.CharField(max_length=64)),
-        db_persist=True,
-    )
-
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,7 +104,6 @@ class Case(models.Model):
             models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
             models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
             models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
-            GinIndex(fields=["search_keys"], name="case_search_keys"),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +112,27 @@ class Case(models.Model):
     @property
     def units_reimbursed(self) -> int:
         return self.units_reimbursed_cash + self.units_reimbursed_inventory
+
+
+class CaseSearchKey(models.Model):
+    """One identifier of a case (case ID, SKU, FNSKU, ASIN, order or shipment ID), trimmed and upper-cased.
+
+    Kept by database triggers on `cases_case` (see `cases.search_sql`) that fire only when an
+    identifier changes, so the recompute of a case's figures never writes here.
+    """
+
+    pk = models.CompositePrimaryKey("tenant", "key", "case")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=64)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        indexes = [models.Index(fields=["case"], name="case_search_key_case")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ReimbursementRecord(models.Model):

@@ -1,0 +1,108 @@
+"""The search keys of cases live in `cases_casesearchkey`, kept by triggers that figure updates never fire."""
+
+import pytest
+from django.db import connection
+
+from cases.filters import CaseFilter
+from cases.models import Case, CaseSearchKey, CaseStatus
+from cases.services import case_update
+from tests.factories import make_case
+from tests.test_case_status import add_record
+
+
+def search(tenant, query, seller_accounts=()):
+    cases = Case.objects.filter(tenant=tenant)
+    return list(CaseFilter({"q": query}, cases, seller_accounts=list(seller_accounts)).qs)
+
+
+def keys_of(case):
+    return sorted(CaseSearchKey.objects.filter(case=case).values_list("key", flat=True))
+
+
+def key_rows(case):
+    """Where each of the case's key rows sits: a rewritten row moves."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text, key FROM cases_casesearchkey WHERE case_id = %s ORDER BY key", [case.pk])
+        return cursor.fetchall()
+
+
+def search_key_writes():
+    """Rows inserted, updated and deleted in cases_casesearchkey by the current transaction so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'cases_casesearchkey'"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+@pytest.mark.parametrize("field,value,query", [
+    ("marketplace_case_id", "7712345678", "7712345678"),
+    ("sku", "Red-Mug-01", "RED-MUG-01"),
+    ("fnsku", "X00ABCDEF1", " x00abcdef1 "),
+    ("asin", "B07XYZ1234", "b07XyZ1234"),
+    ("order_id", "113-1234567-7654321", "113-1234567-7654321"),
+    ("shipment_id", "fba15abcdef", "FBA15ABCDEF"),
+])
+def test_it_finds_a_case_by_each_identifier_ignoring_case(acme, acme_amazon, field, value, query):
+    wanted = make_case(acme_amazon, **{field: value})
+    make_case(acme_amazon)
+    assert search(acme, query) == [wanted]
+
+
+def test_it_keeps_each_distinct_non_empty_identifier_once(acme_amazon):
+    case = make_case(acme_amazon, marketplace_case_id="1000001", sku=" b000000001 ", asin="B000000001",
+                     fnsku="X000000001", order_id="", shipment_id="")
+    assert keys_of(case) == ["1000001", "B000000001", "X000000001"]
+
+
+def test_it_never_finds_another_tenants_case_with_the_same_sku(acme, acme_amazon, globex, globex_amazon):
+    mine = make_case(acme_amazon, sku="SHARED-SKU")
+    theirs = make_case(globex_amazon, sku="SHARED-SKU")
+    assert search(acme, "shared-sku") == [mine]
+    assert search(globex, "shared-sku") == [theirs]
+    assert search(acme, theirs.marketplace_case_id) == []
+
+
+def test_editing_a_cases_sku_moves_its_key(acme, acme_amazon, staff_user):
+    case = make_case(acme_amazon, sku="OLD-SKU")
+    before = search_key_writes()
+    case.sku = "New-Sku"
+    case_update(case=case, actor=staff_user)
+    assert search_key_writes() > before
+    assert search(acme, "old-sku") == []
+    assert search(acme, "new-sku") == [case]
+    assert "OLD-SKU" not in keys_of(case)
+
+
+def test_saving_a_case_without_changing_an_identifier_leaves_its_keys_alone(acme_amazon, staff_user):
+    case = make_case(acme_amazon)
+    before = search_key_writes()
+    case.seller_note = "Waiting on the marketplace"
+    case_update(case=case, actor=staff_user)
+    assert search_key_writes() == before
+
+
+def test_a_recompute_never_writes_search_keys(acme, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2)
+    rows_before = key_rows(case)
+    before = search_key_writes()
+    add_record(case, "20.00", cash=1)
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.PARTIALLY_REIMBURSED
+    assert search_key_writes() == before
+    assert key_rows(case) == rows_before
+
+
+def test_a_bulk_insert_of_cases_in_one_statement_creates_their_keys(acme, acme_amazon):
+    template = make_case(acme_amazon)
+    fields = {
+        f.attname: getattr(template, f.attname) for f in Case._meta.concrete_fields if not f.primary_key
+    }
+    created = Case.objects.bulk_create([
+        Case(**{**fields, "marketplace_case_id": f"BULK-{n}", "sku": f"bulk-sku-{n}", "fnsku": "", "asin": ""})
+        for n in range(3)
+    ])
+    for n, case in enumerate(created):
+        assert keys_of(case) == [f"BULK-{n}", f"BULK-SKU-{n}"]
+    assert search(acme, "bulk-sku-1") == [created[1]]
