@@ -13,12 +13,13 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected with the production storage (DEBUG off), which refuses to start
-# without a SECRET_KEY: this throwaway one exists only during the build.
+# without SECRET_KEY and FIELD_ENCRYPTION_KEY: these throwaway ones exist only during the build.
 RUN DEBUG=false SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-0123456789 \
+    FIELD_ENCRYPTION_KEY=build-only \
     python manage.py collectstatic --no-input --verbosity 0
 
 RUN useradd --system --no-create-home --home-dir /app casetracker
 USER casetracker
 
 EXPOSE 8000
-CMD ["gunicorn", "casetracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "casetracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]

@@ -173,7 +173,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
             try:
                 updated = case_transition(
                     case=case, to_status=form.cleaned_data["to_status"], actor=request.user,
-                    reason=form.cleaned_data["reason"],
+                    reason=form.cleaned_data["reason"], expected_status=form.cleaned_data["from_status"],
                 )
             except TransitionNotAllowed as refusal:
                 self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)

@@ -305,13 +305,13 @@ def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
     staff.groups.add(staff_group_ensure())
     result = SeedResult(users=["staff"])
     for tenant_spec, account_plans in demo_plan(seed=seed):
-        tenant, _ = Tenant.objects.update_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
+        tenant, _ = Tenant.objects.get_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
         seller = user_ensure(username=tenant_spec.username, password=password)
         Membership.objects.get_or_create(user=seller, tenant=tenant)
         result.users.append(tenant_spec.username)
         for plan in account_plans:
             spec = plan.spec
-            account, _ = SellerAccount.objects.update_or_create(
+            account, _ = SellerAccount.objects.get_or_create(
                 marketplace=spec.marketplace, external_id=spec.external_id,
                 defaults={
                     "tenant": tenant, "name": spec.name, "region": spec.region,
@@ -321,6 +321,8 @@ def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
                     else SyncBackend.SANDBOX,
                 },
             )
+            if account.tenant_id != tenant.pk:
+                raise ValueError(f"Seller account {account.label} belongs to another tenant than {tenant.name}")
             for case_plan in plan.cases:
                 case = Case.objects.filter(
                     seller_account=account, marketplace_case_id=case_plan.fields["marketplace_case_id"]

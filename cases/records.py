@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import SellerAccount
 
-from .models import EventSource, ReimbursementRecord
+from .models import Case, EventSource, ReimbursementRecord
 from .money import is_currency
 from .services import records_match
 
@@ -23,6 +23,19 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     if not is_currency(currency):
         raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
     username = actor.get_username()
+    claim = (
+        Case.objects.filter(
+            tenant_id=seller_account.tenant_id, seller_account=seller_account,
+            marketplace_case_id=fields.get("case_reference") or None,
+        )
+        .exclude(currency=currency)
+        .first()
+    )
+    if claim is not None:
+        raise ValidationError({
+            "currency": f"Case {claim.marketplace_case_id} claims in {claim.currency}; "
+                        f"a reimbursement in {currency} cannot count towards it."
+        })
     record = ReimbursementRecord.objects.create(
         **fields,
         tenant_id=seller_account.tenant_id,
@@ -36,7 +49,7 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
         record_ids=[record.pk],
         source=EventSource.STAFF,
         actor=actor,
-        reason=f"Reimbursement {record.reimbursement_id} entered by {username}",
+        reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
     )
     record.refresh_from_db()
     return record

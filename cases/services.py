@@ -21,6 +21,20 @@ moving to Open from Not Eligible or Closed reopens the case, which then takes th
 records give it."""
 
 
+SELLER_ACCOUNT_LOCK_NAMESPACE = 0x5EB1
+"""First key of `pg_advisory_xact_lock(namespace, seller_account_id)`: every write of an account's
+records or figures holds it, so a case recorded during an ingestion still meets its records, and two
+recomputes of one case never both miss each other's records."""
+
+
+def seller_account_lock(*, seller_account_id: int) -> None:
+    """Serialize writes to one seller account's records and figures until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s::integer)", [SELLER_ACCOUNT_LOCK_NAMESPACE, seller_account_id]
+        )
+
+
 class TransitionNotAllowed(Exception):
     def __init__(self, case: Case, to_status: str, why: str):
         self.case, self.to_status = case, to_status
@@ -37,6 +51,7 @@ def allowed_staff_targets(status: str) -> list[str]:
 @transaction.atomic
 def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
     """Record a new case as Open, then attach any reimbursements already reported for it."""
+    seller_account_lock(seller_account_id=case.seller_account_id)
     case.status = S.OPEN
     case.tenant_id = case.seller_account.tenant_id
     case.save()
@@ -62,6 +77,7 @@ STAFF_EDITABLE_FIELDS = [
 @transaction.atomic
 def case_update(*, case: Case, actor) -> Case:
     """Save staff edits to a case's details; the status follows if the claim itself changed."""
+    seller_account_lock(seller_account_id=case.seller_account_id)
     case.tenant_id = case.seller_account.tenant_id
     case.save(update_fields=STAFF_EDITABLE_FIELDS)
     cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor,
@@ -71,9 +87,20 @@ def case_update(*, case: Case, actor) -> Case:
 
 
 @transaction.atomic
-def case_transition(*, case: Case, to_status: str, actor, reason: str) -> Case:
-    """Staff records an outcome the marketplace only tells a human: Not Eligible, Closed, or reopens."""
+def case_transition(
+    *, case: Case, to_status: str, actor, reason: str, expected_status: str | None = None
+) -> Case:
+    """Staff records an outcome the marketplace only tells a human: Not Eligible, Closed, or reopens.
+
+    `expected_status` is the status the person saw: if the case has moved since, nothing changes.
+    """
+    seller_account_lock(seller_account_id=case.seller_account_id)
     locked = Case.objects.select_for_update().get(pk=case.pk, tenant_id=case.tenant_id)
+    if expected_status is not None and locked.status != expected_status:
+        raise TransitionNotAllowed(
+            locked, to_status,
+            f"it changed to {CaseStatus(locked.status).label} meanwhile; look at it again",
+        )
     if to_status not in STAFF_TRANSITIONS.get(locked.status, set()):
         why = (
             "that status comes from the marketplace's reimbursements"
@@ -110,17 +137,19 @@ class RecomputeResult:
 
 RECOMPUTE_SQL = """
 WITH target AS (
-    SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed
-    FROM cases_case WHERE id = ANY(%(case_ids)s::bigint[]) ORDER BY id FOR UPDATE
+    SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed,
+        units_reimbursed_cash + units_reimbursed_inventory AS units
+    FROM cases_case WHERE id = ANY(%(case_ids)s::bigint[])
 ), agg AS (
-    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.claimed_amount, t.units_claimed,
+    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.units AS old_units,
+        t.claimed_amount, t.units_claimed,
         coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
         coalesce(sum(r.quantity_cash), 0) AS cash_units,
         coalesce(sum(r.quantity_inventory), 0) AS inventory_units,
         (max(r.approval_date) AT TIME ZONE 'UTC')::date AS last_on,
         max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
     FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
-    GROUP BY t.id, t.status, t.recovered_amount, t.claimed_amount, t.units_claimed
+    GROUP BY t.id, t.status, t.recovered_amount, t.units, t.claimed_amount, t.units_claimed
 ), derived AS (
     SELECT a.*,
         CASE
@@ -145,7 +174,7 @@ WITH target AS (
           IS DISTINCT FROM (d.recovered, d.cash_units, d.inventory_units, d.last_on, d.new_status)
     RETURNING c.id, c.tenant_id, c.status, c.recovered_amount, c.claimed_amount, c.currency,
         c.units_reimbursed_cash, c.units_reimbursed_inventory, c.units_claimed,
-        d.old_status, d.old_recovered, d.cause_record
+        d.old_status, d.old_recovered, d.old_units, d.cause_record
 ), events AS (
     INSERT INTO cases_caseevent
         (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id, created_at)
@@ -160,6 +189,7 @@ WITH target AS (
         cause_record, now()
     FROM changed
     WHERE old_status <> status OR recovered_amount <> old_recovered
+       OR units_reimbursed_cash + units_reimbursed_inventory <> old_units
     RETURNING from_status, to_status
 )
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_status <> to_status)
@@ -180,6 +210,11 @@ def cases_recompute(
     if not case_ids:
         return RecomputeResult(0, 0)
     with connection.cursor() as cursor:
+        # Lock first, read after, in two statements: a statement reads the snapshot it started with,
+        # so summing in the locking statement could miss records committed while it waited.
+        cursor.execute(
+            "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [list(case_ids)]
+        )
         cursor.execute(
             RECOMPUTE_SQL,
             {
@@ -199,7 +234,7 @@ UPDATE cases_reimbursementrecord r SET case_id = c.id
 FROM cases_case c
 WHERE r.case_id IS NULL AND r.case_reference <> ''
   AND r.seller_account_id = %(seller_account_id)s AND c.seller_account_id = %(seller_account_id)s
-  AND c.marketplace_case_id = r.case_reference
+  AND c.marketplace_case_id = r.case_reference AND c.currency = r.currency
   AND ({scope})
 RETURNING r.case_id, r.id
 """
@@ -211,9 +246,12 @@ def records_match(
 ) -> RecomputeResult:
     """Attach unmatched records to the case with the same case ID in the same seller account.
 
-    Never across seller accounts: a case ID of another account, or another tenant, is not a match.
-    Limit the work to `record_ids` (new records) or `case_ids` (new cases).
+    Never across seller accounts: a case ID of another account, or another tenant, is not a match;
+    nor across currencies: a record paid in another currency than the claim stays unmatched, for
+    staff to look at, rather than counting its units without its cash. Limit the work to
+    `record_ids` (new records) or `case_ids` (new cases).
     """
+    seller_account_lock(seller_account_id=seller_account_id)
     if record_ids is not None:
         scope, params = "r.id = ANY(%(ids)s::bigint[])", {"ids": list(record_ids)}
     elif case_ids is not None:

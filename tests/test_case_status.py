@@ -3,9 +3,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
+from cases.records import record_add_manual
 from cases.services import TransitionNotAllowed, case_transition, records_match
 from tests.factories import make_case
 
@@ -73,10 +75,30 @@ def test_a_reversal_moves_a_fully_reimbursed_case_back(acme_amazon):
     assert changes == [("", S.OPEN), (S.OPEN, S.FULLY_REIMBURSED), (S.FULLY_REIMBURSED, S.OPEN)]
 
 
-def test_a_record_in_another_currency_does_not_count_as_recovered(acme_amazon):
-    case = make_case(acme_amazon, currency="USD", units_claimed=None)
-    add_record(case, "10.00", cash=0, currency="EUR")
-    assert refreshed(case).recovered_amount == Decimal("0.00")
+def test_a_record_in_another_currency_stays_unmatched_and_counts_nothing(acme_amazon):
+    case = make_case(acme_amazon, currency="USD", units_claimed=2)
+    record = add_record(case, "10.00", cash=1, currency="EUR")
+    case = refreshed(case)
+    assert (case.recovered_amount, case.units_reimbursed_cash, case.status) == (Decimal("0.00"), 0, S.OPEN)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case is None
+
+
+def test_units_returned_to_inventory_on_a_closed_case_are_noted(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Done")
+    add_record(case, "0.00", cash=0, inventory=1)
+    note = CaseEvent.objects.filter(case=case).latest("id")
+    assert (note.from_status, note.to_status) == (S.CLOSED, S.CLOSED)
+    assert "1 inventory" in note.reason
+
+
+def test_a_transition_is_refused_when_the_case_moved_since_it_was_seen(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    with pytest.raises(TransitionNotAllowed, match="changed to Partially Reimbursed meanwhile"):
+        case_transition(case=refreshed(case), to_status=S.NOT_ELIGIBLE, actor=staff_user,
+                        reason="Denied", expected_status=S.OPEN)
+    assert refreshed(case).status == S.PARTIALLY_REIMBURSED
 
 
 def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
@@ -157,3 +179,15 @@ def test_rollups_follow_every_change(acme_amazon, staff_user):
     assert figures("USD", S.OPEN) == (0, 0, 0, 0)
     assert figures("EUR", S.OPEN) == (1, Decimal("9.99"), Decimal("0.00"), Decimal("9.99"))
     assert eur_case.currency == "EUR"
+
+
+def test_staff_cannot_enter_a_reimbursement_in_another_currency_than_its_case(acme_amazon, staff_user):
+    case = make_case(acme_amazon, currency="USD")
+    with pytest.raises(ValidationError, match="claims in USD"):
+        record_add_manual(
+            seller_account=acme_amazon, actor=staff_user, case_reference=case.marketplace_case_id,
+            approval_date=dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc), reimbursement_id="W1",
+            reason="Settlement", currency="EUR", amount_per_unit=Decimal("5"), amount_total=Decimal("5"),
+            quantity_cash=1,
+        )
+    assert not ReimbursementRecord.objects.filter(reimbursement_id="W1").exists()
