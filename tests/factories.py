@@ -2,14 +2,15 @@
 
 import datetime as dt
 import itertools
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
-from cases.models import Case, ReimbursementType
-from cases.services import case_create
+from cases.models import Case, EventSource, ReimbursementRecord, ReimbursementType
+from cases.services import case_create, records_match
 
 _seq = itertools.count(1)
 PASSWORD = "test-password-123"
@@ -54,3 +55,20 @@ def make_case(seller_account: SellerAccount, actor=None, **extra) -> Case:
         **extra,
     }
     return case_create(case=Case(seller_account=seller_account, **fields), actor=actor)
+
+
+def add_record(case_or_account, amount, *, cash=1, inventory=0, currency="USD", case_reference=None,
+               on: dt.date | dt.datetime = dt.date(2026, 11, 2)) -> ReimbursementRecord:
+    """A line of a marketplace report for a case (or, with an account, an automatic one), matched the
+    way the sync matches it. A date means 10:00 UTC that day."""
+    account = getattr(case_or_account, "seller_account", case_or_account)
+    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
+    approved = on if isinstance(on, dt.datetime) else dt.datetime(on.year, on.month, on.day, 10, tzinfo=dt.UTC)
+    record = ReimbursementRecord.objects.create(
+        tenant_id=account.tenant_id, seller_account=account, case_reference=reference, approval_date=approved,
+        reimbursement_id=f"R{uuid.uuid4().hex[:8]}", reason="Lost_Warehouse", currency=currency,
+        amount_per_unit=Decimal(amount), amount_total=Decimal(amount), quantity_cash=cash,
+        quantity_inventory=inventory, fingerprint=uuid.uuid4(), source="test",
+    )
+    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test report")
+    return record

@@ -3,8 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import uuid
-
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
@@ -14,8 +12,7 @@ from accounts.models import Marketplace
 from cases.demo import staff_group_ensure
 from cases.models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import records_match
-from tests.factories import make_case, make_seller_account, make_user
+from tests.factories import add_record, make_case, make_seller_account, make_user
 
 S = CaseStatus
 NO_INLINES = {
@@ -43,19 +40,6 @@ def acme_walmart(acme):
     return make_seller_account(acme, "10009999", marketplace=Marketplace.WALMART, region="", marketplace_ids=[])
 
 
-def add_record(case_or_account, amount, *, cash=1, case_reference=None):
-    """A line of an Amazon report, matched the way the sync matches it."""
-    account = getattr(case_or_account, "seller_account", case_or_account)
-    if case_reference is None:
-        case_reference = case_or_account.marketplace_case_id
-    record = ReimbursementRecord.objects.create(
-        tenant_id=account.tenant_id, seller_account=account, case_reference=case_reference,
-        approval_date=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC), reimbursement_id="R1",
-        reason="Lost_Warehouse", currency="USD", amount_per_unit=Decimal(amount), amount_total=Decimal(amount),
-        quantity_cash=cash, fingerprint=uuid.uuid4(), source="test",
-    )
-    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="report")
-    return record
 
 
 def case_form(seller_account, **overrides):

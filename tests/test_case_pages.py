@@ -8,7 +8,7 @@ from cases import pagination, selectors
 from cases.models import Case, CaseStatus, ReimbursementType
 from cases.services import case_transition
 from tests.factories import make_case, make_seller_account
-from tests.test_case_status import add_record
+from tests.factories import add_record
 
 S = CaseStatus
 

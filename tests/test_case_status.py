@@ -1,31 +1,18 @@
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
+from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, case_transition, records_match
-from tests.factories import make_case
+from cases.services import TransitionNotAllowed, case_transition
+from tests.factories import add_record, make_case
 
 S = CaseStatus
 
 
-def add_record(case_or_account, amount, *, cash=1, inventory=0, currency="USD", case_reference=None):
-    account = getattr(case_or_account, "seller_account", case_or_account)
-    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
-    record = ReimbursementRecord.objects.create(
-        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
-        approval_date=dt.datetime(2026, 11, 2, 10, tzinfo=dt.timezone.utc), reimbursement_id="R1",
-        reason="Lost_Warehouse", currency=currency, amount_per_unit=Decimal(amount),
-        amount_total=Decimal(amount), quantity_cash=cash, quantity_inventory=inventory,
-        fingerprint=uuid.uuid4(), source="test",
-    )
-    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test report")
-    return record
 
 
 def refreshed(case):

@@ -1,5 +1,4 @@
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -8,29 +7,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CaseStatus, EventSource, ReimbursementRecord
-from cases.services import case_transition, records_match
+from cases.models import CaseStatus
+from cases.services import case_transition
 from dashboard.chart import PLOT_HEIGHT, TOP, bar_chart
 from dashboard.selectors import currency_summary_list, month_window, recovery_rate
-from tests.factories import make_case, make_seller_account
+from tests.factories import add_record, make_case, make_seller_account
 
 S = CaseStatus
 TODAY = dt.date(2026, 11, 15)
 
 
-def add_record(case_or_account, amount, *, cash=1, inventory=0, currency="USD", on=dt.date(2026, 11, 2),
-               case_reference=None):
-    account = getattr(case_or_account, "seller_account", case_or_account)
-    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
-    record = ReimbursementRecord.objects.create(
-        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
-        approval_date=dt.datetime(on.year, on.month, on.day, 10, tzinfo=dt.timezone.utc),
-        reimbursement_id=f"R{uuid.uuid4().hex[:8]}", reason="Lost_Warehouse", currency=currency,
-        amount_per_unit=Decimal(amount), amount_total=Decimal(amount), quantity_cash=cash,
-        quantity_inventory=inventory, fingerprint=uuid.uuid4(), source="test",
-    )
-    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test")
-    return record
 
 
 def summaries(tenant, **kwargs):

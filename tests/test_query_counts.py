@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cases.models import ReimbursementType
 from tests.factories import make_case, make_seller_account
-from tests.test_case_status import add_record
+from tests.factories import add_record
 
 LIST_PAGE = 7
 """session, user, membership; seller accounts; rollup buckets; page rows; result count."""

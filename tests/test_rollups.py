@@ -1,5 +1,5 @@
 import datetime as dt
-import uuid
+import functools
 from decimal import Decimal
 from io import StringIO
 
@@ -7,25 +7,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cases.models import CaseStatus, CaseTotals, EventSource, MonthlyRecovery, ReimbursementRecord
+from cases.models import CaseStatus, CaseTotals, MonthlyRecovery
 from cases.rollups import rollup_differences
-from cases.services import case_transition, records_match
+from cases.services import case_transition
+from tests import factories
 from tests.factories import make_case
+
+add_record = functools.partial(factories.add_record, on=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC))
 
 S = CaseStatus
 
 
-def add_record(case_or_account, amount, *, cash=1, currency="USD", case_reference=None):
-    account = getattr(case_or_account, "seller_account", case_or_account)
-    reference = case_reference if case_reference is not None else getattr(case_or_account, "marketplace_case_id", "")
-    record = ReimbursementRecord.objects.create(
-        tenant_id=account.tenant_id, seller_account=account, case_reference=reference,
-        approval_date=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.timezone.utc), reimbursement_id="R1",
-        reason="Lost_Warehouse", currency=currency, amount_per_unit=Decimal(amount), amount_total=Decimal(amount),
-        quantity_cash=cash, fingerprint=uuid.uuid4(), source="test",
-    )
-    records_match(seller_account_id=account.pk, record_ids=[record.pk], source=EventSource.SYNC, reason="test")
-    return record
 
 
 def rollups(*args):
