@@ -6,8 +6,7 @@ from django.db import connection
 from cases.filters import CaseFilter
 from cases.models import Case, CaseSearchKey, CaseStatus
 from cases.services import case_update
-from tests.factories import make_case
-from tests.test_case_status import add_record
+from tests.factories import add_record, make_case
 
 
 def search(tenant, query, seller_accounts=()):
