@@ -420,10 +420,15 @@ REPORT_HEADER = (
 REPORT_CASES_SQL = """
 SELECT marketplace_case_id, order_id, reimbursement_type, sku, fnsku, asin, product_title, currency,
     units_claimed, claimed_amount, units_reimbursed_cash, recovered_amount, id
-FROM cases_case WHERE seller_account_id = %s AND status = %s
-ORDER BY id LIMIT %s
+FROM cases_case WHERE seller_account_id = %(account)s AND status = ANY(%(statuses)s) {extra}
+ORDER BY {order} LIMIT %(limit)s
 """
-
+REPORT_ORDERS = {
+    "recent": "date_filed DESC, id DESC",
+    "random": "hashint8extended(id, 7)",
+}
+"""How the report's cases are drawn: the most recently filed (what a report answers: Amazon pays
+weeks after filing), or anywhere over the three years (every case on its own heap page)."""
 
 def _report_line(values: dict[str, object]) -> str:
     return "\t".join(str(values.get(column, "")) for column in REPORT_HEADER) + "\n"
@@ -473,33 +478,56 @@ def _automatic(number: int, approved: str, currency: str) -> dict[str, object]:
     }
 
 
-def bench_report_write(*, path, slot: Slot, rows: int) -> str:
+def _report_cases(cursor, account: SellerAccount, *, statuses: list[str], limit: int, spread: str,
+                  extra: str = "") -> list[tuple]:
+    cursor.execute(REPORT_CASES_SQL.format(extra=extra, order=REPORT_ORDERS[spread]),
+                   {"account": account.pk, "statuses": statuses, "limit": limit})
+    return cursor.fetchall()
+
+
+def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -> str:
     """Write an Amazon reimbursements report for the first seller account of `slot`; return its mix.
 
-    Most lines answer Open cases of that account (in full, in part, or in inventory), a tenth are
-    automatic reimbursements (no case ID) and one in fifty reverses a unit of a Fully Reimbursed case.
+    Of every 200 lines, 10 are automatic reimbursements (no case ID), 2 reverse a unit of a Fully
+    Reimbursed case, 1 names a case ID the tracker does not know, and 187 pay Open or Partially
+    Reimbursed cases (in full, in part, or in inventory). `spread` (see `REPORT_ORDERS`) picks
+    which cases.
     """
     account, spec = slot.accounts[0]
-    reversals, automatic = rows // 50, rows // 10
-    answers = rows - reversals - automatic
+    kinds = [_line_kind(number) for number in range(rows)]
+    answers, reversals = kinds.count("answer"), kinds.count("reversal")
     with connection.cursor() as cursor:
-        cursor.execute(REPORT_CASES_SQL, [account.pk, "open", answers])
-        open_cases = cursor.fetchall()
-        cursor.execute(REPORT_CASES_SQL.replace("status = %s", "status = %s AND units_reimbursed_cash > 0"),
-                       [account.pk, "fully_reimbursed", reversals])
-        paid_cases = cursor.fetchall()
+        open_cases = _report_cases(cursor, account, statuses=["open", "partially_reimbursed"], limit=answers,
+                                   spread=spread)
+        paid_cases = _report_cases(cursor, account, statuses=["fully_reimbursed"], limit=reversals, spread=spread,
+                                   extra="AND units_reimbursed_cash > 0")
     if len(open_cases) < answers or len(paid_cases) < reversals:
         raise BenchDataError(f"{account} has too few Open or Fully Reimbursed cases for a {rows:,}-row report")
     today = dt.date.today()
+    open_iter, paid_iter = iter(open_cases), iter(paid_cases)
     with open(path, "w", encoding="utf-8") as report:
         report.write("\t".join(REPORT_HEADER) + "\n")
-        for number in range(rows):
+        for number, kind in enumerate(kinds):
             approved = f"{today - dt.timedelta(days=5 + number % 30)}T{number % 24:02d}:17:03+00:00"
-            if number % 50 == 49:
-                line = _reversal(paid_cases[number // 50], number, approved)
-            elif number % 10 == 4:
+            if kind == "reversal":
+                line = _reversal(next(paid_iter), number, approved)
+            elif kind == "automatic":
                 line = _automatic(number, approved, spec.currency)
+            elif kind == "unknown":
+                line = _answer(open_cases[0], number, approved) | {"case-id": f"1999{number:06d}"}
             else:
-                line = _answer(open_cases[number - number // 50 - (number + 5) // 10], number, approved)
+                line = _answer(next(open_iter), number, approved)
             report.write(_report_line(line))
-    return f"{answers:,} answering Open cases, {automatic:,} automatic, {reversals:,} reversals"
+    oldest = min(case[-1] for case in open_cases)
+    return (f"{answers:,} paying Open or Partially Reimbursed cases ({spread}, lowest case pk {oldest:,}), "
+            f"{kinds.count('automatic'):,} automatic, {reversals:,} reversals, "
+            f"{kinds.count('unknown'):,} with an unknown case ID")
+
+
+def _line_kind(number: int) -> str:
+    k = number % 200
+    if k < 10:
+        return "automatic"
+    if k < 12:
+        return "reversal"
+    return "unknown" if k == 12 else "answer"

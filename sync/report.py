@@ -270,45 +270,62 @@ _INDEX = {column: index for index, column in enumerate(COLUMNS)}
 _TYPED = tuple((_INDEX[column], column, parse) for column, parse in PARSERS.items())
 _LIMITED = tuple((_INDEX[column], column, limit) for column, limit in TEXT_LIMITS.items() if column not in PARSERS)
 _PRODUCT_NAME = _INDEX["product-name"]
+_SHORT_LIMIT = min(limit for _, _, limit in _LIMITED)
+_LONG_LIMIT = max(limit for _, _, limit in _LIMITED)
+_SHORT_TEXTS = itemgetter(*(index for index, _, limit in _LIMITED if limit == _SHORT_LIMIT))
+_LONG_TEXTS = itemgetter(*(index for index, _, limit in _LIMITED if limit == _LONG_LIMIT))
+assert {limit for _, _, limit in _LIMITED} == {_SHORT_LIMIT, _LONG_LIMIT}, "the length check knows two limits"
 _ROW_PICK = itemgetter(*(_INDEX[column] for column in ROW_ORDER))
-_CASH, _INVENTORY, _TOTAL = (_INDEX[c] for c in (
-    "quantity-reimbursed-cash", "quantity-reimbursed-inventory", "quantity-reimbursed-total"))
 
 
-def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> ReportRow | None:
+_DATE, _REIMBURSEMENT, _CURRENCY, _PER_UNIT, _TOTAL_AMOUNT, _CASH, _INVENTORY, _UNITS = (_INDEX[c] for c in PARSERS)
+
+
+def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> tuple[str, list[str], list[object]] | None:
+    """The line's fingerprint, its normalized texts in `COLUMNS` order (the product name cut to its
+    limit) and the values of its `PARSERS` columns, in that order; None if it is bad.
+
+    A good line goes through the straight path; the first bad value sends the line through
+    `_line_problems`, which notes every problem of the line.
+    """
     texts = [text.strip() for text in raw]
-    values, normalized = texts[:], texts[:]
-    bad = False
+    try:
+        date, texts[_DATE] = parse_date(texts[_DATE])
+        reimbursement, texts[_REIMBURSEMENT] = parse_required_text(texts[_REIMBURSEMENT])
+        currency, texts[_CURRENCY] = parse_currency(texts[_CURRENCY])
+        per_unit, texts[_PER_UNIT] = parse_amount_or_zero(texts[_PER_UNIT])
+        total_amount, texts[_TOTAL_AMOUNT] = parse_money(texts[_TOTAL_AMOUNT])
+        cash, texts[_CASH] = parse_quantity(texts[_CASH])
+        inventory, texts[_INVENTORY] = parse_quantity(texts[_INVENTORY])
+        units, texts[_UNITS] = parse_quantity(texts[_UNITS])
+    except BadValue:
+        _line_problems(number, [text.strip() for text in raw], problems)
+        return None
+    if max(map(len, _SHORT_TEXTS(texts))) > _SHORT_LIMIT or max(map(len, _LONG_TEXTS(texts))) > _LONG_LIMIT:
+        _line_problems(number, texts, problems)
+        return None
+    if units != cash + inventory:
+        problems.add(number, "quantity-reimbursed-total", f"{units} is not cash {cash} + inventory {inventory}")
+        return None
+    name = texts[_PRODUCT_NAME]
+    texts[_PRODUCT_NAME] = ""
+    print_ = fingerprint(texts)
+    texts[_PRODUCT_NAME] = name[:PRODUCT_NAME_LIMIT]
+    return print_, texts, [date, reimbursement, currency, per_unit, total_amount, cash, inventory, units]
+
+
+def _line_problems(number: int, texts: list[str], problems: _Problems) -> None:
     for index, column, parse in _TYPED:
         try:
-            values[index], normalized[index] = parse(texts[index])
+            parse(texts[index])
         except BadValue as error:
             problems.add(number, column, str(error))
-            bad = True
     for index, column, limit in _LIMITED:
         if len(texts[index]) > limit:
             problems.add(number, column, f"is longer than {limit} characters")
-            bad = True
-    if bad:
-        return None
-    cash, inventory, total = values[_CASH], values[_INVENTORY], values[_TOTAL]
-    if total != cash + inventory:
-        problems.add(number, "quantity-reimbursed-total", f"{total} is not cash {cash} + inventory {inventory}")
-        return None
-    values[_PRODUCT_NAME] = texts[_PRODUCT_NAME][:PRODUCT_NAME_LIMIT]
-    normalized[_PRODUCT_NAME] = ""
-    return ReportRow(number, fingerprint(normalized), *_ROW_PICK(values))
 
 
-def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
-    """Yield every valid row of the report, in file order.
-
-    Tolerates a byte-order mark, CRLF, blank lines, unknown columns and unknown reasons.
-    A missing column raises ReportError at once (line 1). Bad values are collected while the
-    good rows keep flowing; once the last line is read, ReportError is raised if any line was
-    bad. The caller must therefore consume the whole iterator before it writes anything for
-    good (ingestion does it inside a transaction).
-    """
+def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str, list[str], list[object]]]:
     iterator = iter(lines)
     number, positions = _read_header(iterator, source)
     width = max(positions) + 1
@@ -322,11 +339,41 @@ def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
         fields = text.rstrip("\r\n").split("\t")
         if len(fields) < width:
             fields += padding[len(fields):]
-        row = _parse_line(number, pick(fields), problems)
-        if row is not None:
-            yield row
+        parsed = _parse_line(number, pick(fields), problems)
+        if parsed is not None:
+            yield number, *parsed
     if problems.count:
         raise ReportError(source=source, problems=problems.kept, problem_count=problems.count)
+
+
+def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
+    """Yield every valid row of the report, in file order.
+
+    Tolerates a byte-order mark, CRLF, blank lines, unknown columns and unknown reasons.
+    A missing column raises ReportError at once (line 1). Bad values are collected while the
+    good rows keep flowing; once the last line is read, ReportError is raised if any line was
+    bad. The caller must therefore consume the whole iterator before it writes anything for
+    good (ingestion does it inside a transaction).
+    """
+    for number, print_, texts, typed in _parsed_lines(lines, source):
+        values: list[object] = list(texts)
+        for (index, _, _), value in zip(_TYPED, typed):
+            values[index] = value
+        yield ReportRow(number, print_, *_ROW_PICK(values))
+
+
+def read_report_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
+    """The rows of `read_report` as lines of PostgreSQL's COPY text format, in ReportRow's order.
+
+    The values are the normalized texts (ISO dates in UTC, amounts to the cent), which PostgreSQL
+    reads into the same values as ReportRow's; building the line from them is cheaper than
+    having the COPY adapter format typed values. Same checks, same errors, same streaming.
+    """
+    for number, print_, texts, _ in _parsed_lines(lines, source):
+        text = "\t".join(_ROW_PICK(texts))
+        if "\\" in text or "\r" in text or "\n" in text:
+            text = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+        yield f"{number}\t{print_}\t{text}\n"
 
 
 def decode_lines(stream: Iterable[bytes]) -> Iterator[str]:

@@ -182,27 +182,87 @@ def _measure_export(tenant, *, traced: bool) -> dict:
     }
 
 
-def _measure_ingest(tenant, report: str) -> dict:
+INGEST_PHASES = (
+    ("new rows", "CREATE TEMP TABLE sync_new_rows"),
+    ("insert + match", "WITH inserted AS"),
+    ("recompute", "WITH target AS"),
+    ("chunk ids", "WITH chunk AS"),
+)
+"""Phases of `sync.ingest.ingest_report`, told apart by the start of their SQL; the time outside
+these statements (and the few small ones: lock, staging tables) is parsing and COPY."""
+
+AUTO_EXPLAIN_SQL = """
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 300; SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on;
+SET auto_explain.log_wal = on; SET auto_explain.log_triggers = on; SET auto_explain.log_nested_statements = on; SET auto_explain.log_timing = on;
+SET client_min_messages = log
+"""
+
+
+def _wal_lsn(cursor) -> tuple[str, str]:
+    cursor.execute("SELECT pg_current_wal_insert_lsn()::text, pg_current_wal_flush_lsn()::text")
+    return cursor.fetchone()
+
+
+def _wal_bytes(cursor, start: str, end: str) -> int:
+    cursor.execute("SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)::bigint", [end, start])
+    return cursor.fetchone()[0]
+
+
+def _phases(queries: list[dict], seconds: float) -> tuple[dict[str, float], str]:
+    """Seconds per phase, and the slowest of the other statements."""
+    phases = {name: 0.0 for name, _ in INGEST_PHASES} | {"other SQL": 0.0}
+    slowest_other = (0.0, "")
+    for query in queries:
+        sql = query["sql"].lstrip()
+        name = next((name for name, start in INGEST_PHASES if sql.startswith(start)), "other SQL")
+        phases[name] += float(query["time"])
+        if name == "other SQL":
+            slowest_other = max(slowest_other, (float(query["time"]), " ".join(sql.split())[:60]))
+    return {"parse + COPY": seconds - sum(phases.values()), **phases}, f"{slowest_other[1]} {slowest_other[0]:.2f} s"
+
+
+def _measure_ingest(tenant, report: str, *, explain: bool) -> dict:
     with scopes_disabled():
         account = SellerAccount.objects.get(tenant=tenant, external_id=BIG_ACCOUNTS[0].external_id)
+    plans: list[str] = []
     gc.collect()
     reset = _reset_peak()
     before = _memory()
-    timings, results = [], []
-    with transaction.atomic():
+    timings, results, phases, wal = [], [], [], []
+    with transaction.atomic(), connection.cursor() as cursor:
+        if explain:
+            connection.connection.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+            cursor.execute(AUTO_EXPLAIN_SQL)
         for attempt in ("first", "again"):
-            started = time.perf_counter()
-            with open(report, encoding="utf-8") as lines:
+            wal_start, _ = _wal_lsn(cursor)
+            with CaptureQueriesContext(connection) as queries, open(report, encoding="utf-8") as lines:
+                started = time.perf_counter()
                 result = ingest_report(seller_account=account, lines=lines, source=f"bench-{attempt}.tsv")
-            timings.append(time.perf_counter() - started)
+                timings.append(time.perf_counter() - started)
             results.append(result.__dict__)
+            phases.append(_phases(queries.captured_queries, timings[-1]))
+            wal_end, flushed = _wal_lsn(cursor)
+            wal.append({"written": _wal_bytes(cursor, wal_start, wal_end),
+                        "unflushed": _wal_bytes(cursor, flushed, wal_end)})
         differences = len(rollup_differences(tenant_id=tenant.pk))
         transaction.set_rollback(True)
     after = _memory()
     return {
-        "seconds": timings, "results": results, "rollup_differences": differences, "peak_reset": reset,
+        "seconds": timings, "results": results, "phases": phases, "wal": wal, "plans": plans,
+        "rollup_differences": differences, "peak_reset": reset,
         "rss_before": before["VmRSS"], "growth": after["VmHWM"] - before["VmRSS"],
     }
+
+
+def _vacuum() -> float:
+    """VACUUM (ANALYZE) the tables an ingestion writes: a rolled-back run leaves its rows behind as
+    dead tuples, and with autovacuum off (as on the bench host) each run would start on a
+    larger table than the one before."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) cases_case, cases_reimbursementrecord, cases_caseevent")
+    return time.perf_counter() - started
 
 
 def _child(part: str, *extra: str) -> dict:
@@ -224,6 +284,10 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per page (after 3 warm-ups).")
         parser.add_argument("--skip-export", action="store_true", help="Do not time the CSV export.")
         parser.add_argument("--ingest", action="store_true", help="Also time ingesting a 100,000-row report.")
+        parser.add_argument("--ingest-only", action="store_true", help="Time the ingestion only (no pages).")
+        parser.add_argument("--ingest-spread", choices=["recent", "random", "both"], default="both",
+                            help="Which cases the report pays: the most recently filed (realistic), random "
+                                 "ones over the three years, or both reports one after the other.")
         parser.add_argument("--tracemalloc", action="store_true",
                             help="Export a second time under tracemalloc for Python's peak (about 3x slower).")
         parser.add_argument("--explain", action="store_true",
@@ -239,17 +303,24 @@ class Command(BaseCommand):
         if options["measure"]:
             self.stdout.write(json.dumps(self._measure(options, tenant)))
             return
+        if options["ingest_only"]:
+            self._ingest(slots, spreads=self._spreads(options), explain=options["explain"])
+            return
         with override_settings(DEBUG=False):
             timings = _pages(_client(), slots[0], runs=options["runs"])
         self._report_pages(timings, runs=options["runs"], explain=options["explain"])
         if not options["skip_export"]:
             self._report_export(_child("export"), _child("export-traced") if options["tracemalloc"] else None)
         if options["ingest"]:
-            self._ingest(slots)
+            self._ingest(slots, spreads=self._spreads(options), explain=options["explain"])
+
+    @staticmethod
+    def _spreads(options) -> list[str]:
+        return ["recent", "random"] if options["ingest_spread"] == "both" else [options["ingest_spread"]]
 
     def _measure(self, options, tenant) -> dict:
         if options["measure"] == "ingest":
-            return _measure_ingest(tenant, options["report"])
+            return _measure_ingest(tenant, options["report"], explain=options["explain"])
         return _measure_export(tenant, traced=options["measure"] == "export-traced")
 
     def _report_pages(self, timings: list[Timing], *, runs: int, explain: bool) -> None:
@@ -280,22 +351,37 @@ class Command(BaseCommand):
             self.stdout.write(f"  tracemalloc peak {traced['tracemalloc_peak']:.1f} MB "
                               f"(second export, {traced['seconds']:.1f} s under tracemalloc)")
 
-    def _ingest(self, slots) -> None:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "bench-reimbursements.tsv"
-            mix = bench_report_write(path=path, slot=slots[0], rows=INGEST_ROWS)
-            self.stdout.write(f"\nIngestion of a {INGEST_ROWS:,}-row report ({mix}), rolled back afterwards")
-            outcome = _child("ingest", "--report", str(path))
+    def _ingest(self, slots, *, spreads: list[str], explain: bool) -> None:
+        for spread in spreads:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "bench-reimbursements.tsv"
+                mix = bench_report_write(path=path, slot=slots[0], rows=INGEST_ROWS, spread=spread)
+                self.stdout.write(f"\nIngestion of a {INGEST_ROWS:,}-row report ({mix}), rolled back afterwards "
+                                  f"(load average {os.getloadavg()[0]:.1f})")
+                self.stdout.write(f"  VACUUM of the ingestion's tables before it: {_vacuum():.0f} s")
+                outcome = _child("ingest", "--report", str(path), *(["--explain"] if explain else []))
+            self._report_ingest(outcome)
+
+    def _report_ingest(self, outcome: dict) -> None:
         first, again = outcome["seconds"]
-        for label, seconds, target, result in (
-            ("first ingest", first, INGEST_RATE, outcome["results"][0]),
-            ("same report again", again, REINGEST_RATE, outcome["results"][1]),
-        ):
+        for index, (label, seconds, target) in enumerate((
+            ("first ingest", first, INGEST_RATE), ("same report again", again, REINGEST_RATE),
+        )):
             rate = INGEST_ROWS / seconds
-            self.stdout.write(f"  {label}: {seconds:.2f} s, {rate:,.0f} rows/s (target >= {target:,}, "
-                              f"{'ok' if rate >= target else 'UNDER'}) {result}")
+            seconds_by_phase, slowest_other = outcome["phases"][index]
+            phases = ", ".join(f"{name} {value:.2f}" for name, value in seconds_by_phase.items())
+            wal = outcome["wal"][index]
+            self.stdout.write(
+                f"  {label}: {seconds:.2f} s, {rate:,.0f} rows/s (target >= {target:,}, "
+                f"{'ok' if rate >= target else 'UNDER'}) {outcome['results'][index]}\n"
+                f"    phases (s): {phases} (slowest other: {slowest_other})\n"
+                f"    WAL {wal['written'] / 2**20:.1f} MB, not yet flushed at the end (what a commit waits "
+                f"for) {wal['unflushed'] / 2**20:.1f} MB"
+            )
         self.stdout.write(
             f"  peak RSS growth {outcome['growth']:.1f} MB (budget {INGEST_BUDGET_MB} MB, "
             f"{'ok' if outcome['growth'] < INGEST_BUDGET_MB else 'OVER'}); "
             f"rollup buckets differing from a recomputation: {outcome['rollup_differences']}"
         )
+        for plan in outcome["plans"]:
+            self.stdout.write(plan)
