@@ -197,7 +197,8 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_s
 
 
 def cases_recompute(
-    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None
+    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None,
+    account_locked: bool = False,
 ) -> RecomputeResult:
     """Derive recovered money, units and status of these cases from their records, in one statement.
 
@@ -205,16 +206,18 @@ def cases_recompute(
     amount (naming `reason` and the newest record that touched the case, from `record_ids`: the
     records just added, whose ids are the highest of their cases). The
     rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
-    nothing the second time.
+    nothing the second time. `account_locked` says the caller holds `seller_account_lock` of the
+    cases' one account, which already keeps every other writer away from them.
     """
     if not case_ids:
         return RecomputeResult(0, 0)
     with connection.cursor() as cursor:
         # Lock first, read after, in two statements: a statement reads the snapshot it started with,
         # so summing in the locking statement could miss records committed while it waited.
-        cursor.execute(
-            "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [list(case_ids)]
-        )
+        if not account_locked:
+            cursor.execute(
+                "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [list(case_ids)]
+            )
         cursor.execute(
             RECOMPUTE_SQL,
             {

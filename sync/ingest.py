@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from accounts.models import SellerAccount
 from cases.models import EventSource
-from cases.services import cases_recompute
+from cases.services import SELLER_ACCOUNT_LOCK_NAMESPACE, cases_recompute, seller_account_lock
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import read_report_copy
 
-INGEST_LOCK_NAMESPACE = 0x5EB1
-"""First key of `pg_advisory_xact_lock(namespace, seller_account_id)`: one ingestion per account at a time."""
+INGEST_LOCK_NAMESPACE = SELLER_ACCOUNT_LOCK_NAMESPACE
+"""One ingestion per account at a time, and no staff write to the account's records meanwhile."""
 
 SOURCE_MAX_LENGTH = 200
 
@@ -87,7 +87,7 @@ WITH inserted AS (
     FROM sync_new_rows s
     LEFT JOIN cases_case c
         ON c.seller_account_id = %(seller_account_id)s AND c.marketplace_case_id = s.case_reference
-        AND s.case_reference <> ''
+        AND c.currency = s.currency AND s.case_reference <> ''
     ORDER BY s.line
     ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
     RETURNING id, case_id
@@ -163,6 +163,7 @@ def _recompute_matched_cases(cursor, source: str) -> tuple[int, int, int]:
             return rows_matched, cases_changed, status_changes
         outcome = cases_recompute(
             case_ids=case_ids, record_ids=record_ids, source=EventSource.SYNC, reason=f"Report {source}",
+            account_locked=True,
         )
         rows_matched += len(record_ids)
         cases_changed += outcome.cases_changed
@@ -200,8 +201,8 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
     no-ops, while the second of two identical lines stays occurrence 2 and counts once.
     """
     source = source[:SOURCE_MAX_LENGTH]
+    seller_account_lock(seller_account_id=seller_account.pk)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s::integer)", [INGEST_LOCK_NAMESPACE, seller_account.pk])
         cursor.execute(SESSION_SQL)
         cursor.execute(CREATE_STAGING_SQL)
         rows_read = _copy_rows(cursor, read_report_copy(lines, source=source))

@@ -272,3 +272,13 @@ def test_an_ingestion_waits_while_another_holds_the_accounts_lock(lost_case):
     worker.join(timeout=30)
     assert finished.is_set()
     assert ReimbursementRecord.objects.count() == 4
+
+
+def test_a_row_paid_in_another_currency_than_its_case_stays_unmatched(acme_amazon):
+    case = make_case(acme_amazon, marketplace_case_id="1000000001", units_claimed=2, currency="EUR",
+                     claimed_amount=Decimal("40.00"))
+    result = ingest(acme_amazon, "report_basic.tsv")
+    assert result.rows_new == 4
+    assert refreshed(case).status == S.OPEN
+    assert not ReimbursementRecord.objects.filter(case=case).exists()
+    assert ReimbursementRecord.objects.filter(case_reference="1000000001", case=None).exists()
