@@ -38,8 +38,11 @@ def babel_locale(language_code: str | None) -> Locale:
         return Locale.parse("en_US")
 
 
+@lru_cache(maxsize=16384)
 def format_money(amount: Decimal, currency: str, language_code: str | None = None) -> str:
-    """`$1,234.50` for en-us, `1.234,50 €` for de: the seller's locale, the row's currency."""
+    """`$1,234.50` for en-us, `1.234,50 €` for de: the seller's locale, the row's currency.
+
+    Cached by value (babel's formatting is the dashboard's largest cost), so never stale."""
     return format_currency(amount, currency, locale=babel_locale(language_code))
 
 
