@@ -9,5 +9,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "poll-due-accounts": {"task": "sync.tasks.poll_due_accounts", "schedule": 300.0},
+    "poll-due-accounts": {"task": "sync.tasks.poll_due_accounts", "schedule": 60.0},
 }
