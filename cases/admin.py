@@ -30,9 +30,8 @@ def _money(amount, currency) -> str:
     return f"{plain(amount)} {currency}"
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnlyAdminMixin:
+    """Facts and history: staff look, nobody adds, changes or deletes them here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -42,6 +41,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -278,7 +282,7 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Case history across tenants: read-only, never deleted."""
 
     list_display = ["created_at", "case", "tenant", "from_status", "to_status", "source", "actor", "reason"]
@@ -288,11 +292,3 @@ class CaseEventAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

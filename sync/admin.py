@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.models import Marketplace, SellerAccount
+from cases.admin import ReadOnlyAdminMixin
 from sync.ingest import import_report
 from sync.models import RunKind, SyncRun
 from sync.report import ReportError, decode_lines
@@ -40,7 +41,7 @@ class ReportUploadForm(forms.Form):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every poll and import, with its counts or its error. Runs are a log: never added or changed here."""
 
     change_list_template = "admin/sync/syncrun/change_list.html"
@@ -60,15 +61,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     def short_error(self, run):
         first_line = run.error.splitlines()[0] if run.error else ""
         return first_line[:120]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_upload": request.user.has_perm(UPLOAD_PERMISSION)}
