@@ -158,6 +158,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
             "original": account,
             "form": form,
             "change_url": change_url,
+            "submit_label": "Store credentials",
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/accounts/selleraccount/credentials.html", context)

@@ -195,6 +195,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
             "original": case,
             "form": form,
             "change_url": change_url,
+            "submit_label": "Change status",
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/cases/case/change_status.html", context)

@@ -106,6 +106,8 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "error": error,
+            "submit_label": "Import",
+            "multipart": True,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/sync/syncrun/upload.html", context)
