@@ -290,3 +290,12 @@ def test_an_account_never_synced_or_needing_reconnection_says_so(alice_client, a
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_the_dashboard_refuses_writes(alice_client, acme, method):
     assert getattr(alice_client, method)(dashboard_url(acme)).status_code == 405
+
+
+def test_an_account_without_a_report_to_poll_says_our_team_records_it(alice_client, acme):
+    make_seller_account(acme, "10001234", marketplace="walmart", region="", sync_backend="manual")
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "No report to poll: our team records this account" in page
+    assert "Waiting for the first sync" not in page
