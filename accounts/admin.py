@@ -166,7 +166,8 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "tenant", "role", "created_at"]
-    list_filter = ["tenant", "role"]
+    list_display = ["user", "tenant", "role", "digest_opt_in", "created_at"]
+    list_editable = ["digest_opt_in"]
+    list_filter = ["tenant", "role", "digest_opt_in"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]

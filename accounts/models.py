@@ -136,6 +136,10 @@ class Membership(models.Model):
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STANDARD)
+    digest_opt_in = models.BooleanField(
+        "daily digest", default=False,
+        help_text="Email this user once a day listing the tenant's cases reimbursed the day before.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -145,3 +149,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant}"
+
+
+class DigestSent(models.Model):
+    """The daily digest of one membership for one UTC day, claimed before the email goes out."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    case_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "day"], name="digest_sent_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} on {self.day}"

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casetracker.settings")
 
@@ -10,4 +11,8 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "poll-due-accounts": {"task": "sync.tasks.poll_due_accounts", "schedule": 60.0},
+    "send-daily-digests": {
+        "task": "sync.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),  # in CELERY_TIMEZONE, which is TIME_ZONE: UTC unless changed
+    },
 }

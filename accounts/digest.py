@@ -1,0 +1,102 @@
+"""The daily digest: one email per opted-in member listing the tenant's cases reimbursed that day."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from cases.models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus
+from cases.money import plain
+
+from .models import DigestSent, Membership, Tenant
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    case_id: str
+    seller_account: str
+    status: str
+    recovered: str
+    claimed: str
+    url: str
+
+
+def digest_cases(*, tenant: Tenant, day: dt.date) -> list[Case]:
+    """Cases of `tenant` whose status moved to Partially or Fully Reimbursed during `day` (UTC)."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    events = (
+        CaseEvent.objects.filter(
+            tenant=tenant, to_status__in=REIMBURSED_STATUSES,
+            created_at__gte=start, created_at__lt=start + dt.timedelta(days=1),
+        )
+        .exclude(from_status=F("to_status"))
+        .select_related("case__seller_account")
+        .order_by("case__marketplace_case_id", "case_id")
+    )
+    cases: dict[int, Case] = {}
+    for event in events:
+        cases.setdefault(event.case_id, event.case)
+    return list(cases.values())
+
+
+def _line(case: Case, tenant: Tenant) -> DigestLine:
+    return DigestLine(
+        case_id=case.marketplace_case_id,
+        seller_account=case.seller_account.label,
+        status=CaseStatus(case.status).label,
+        recovered=f"{plain(case.recovered_amount)} {case.currency}",
+        claimed=f"{plain(case.claimed_amount)} {case.currency}",
+        url=settings.SITE_URL + reverse("cases:detail", args=[tenant.slug, case.pk]),
+    )
+
+
+def digest_send(*, day: dt.date) -> int:
+    """Email each opted-in member with an email address the digest of `day`; return how many were sent.
+
+    Each digest is claimed by inserting its `DigestSent` row before sending, in the same transaction:
+    a second run (even a concurrent one) finds the row and sends nothing, and a failed send releases it.
+    """
+    with scopes_disabled():
+        memberships = (
+            Membership.objects.filter(digest_opt_in=True)
+            .exclude(user__email="")
+            .select_related("user", "tenant")
+            .order_by("tenant_id", "pk")
+        )
+        by_tenant: dict[Tenant, list[Membership]] = defaultdict(list)
+        for membership in memberships:
+            by_tenant[membership.tenant].append(membership)
+        sent = 0
+        for tenant, members in by_tenant.items():
+            lines = [_line(case, tenant) for case in digest_cases(tenant=tenant, day=day)]
+            if not lines:
+                continue
+            for membership in members:
+                sent += _send_one(membership=membership, day=day, lines=lines)
+        return sent
+
+
+def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) -> bool:
+    with transaction.atomic():
+        _, created = DigestSent.objects.get_or_create(
+            membership=membership, day=day,
+            defaults={"tenant_id": membership.tenant_id, "case_count": len(lines)},
+        )
+        if not created:
+            return False
+        context = {"tenant": membership.tenant, "user": membership.user, "day": day, "lines": lines}
+        send_mail(
+            subject=f"{membership.tenant.name}: {len(lines)} case{'s' if len(lines) != 1 else ''} "
+                    f"reimbursed on {day.isoformat()}",
+            message=render_to_string("accounts/email/digest.txt", context),
+            from_email=None,
+            recipient_list=[membership.user.email],
+        )
+    return True

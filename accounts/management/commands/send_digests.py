@@ -1,0 +1,26 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.digest import digest_send
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--day {value!r} is not a date (use YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Email the daily digest of reimbursed cases to opted-in members; safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--day", metavar="YYYY-MM-DD",
+                            help="The UTC day whose reimbursed cases to send (default: yesterday).")
+
+    def handle(self, *args, day=None, **options):
+        when = _day(day) if day else timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
+        sent = digest_send(day=when)
+        self.stdout.write(f"Digests of {when.isoformat()}: {sent} sent.")

@@ -1,0 +1,167 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.digest import digest_send
+from accounts.models import DigestSent, Membership
+from cases.models import CaseStatus
+from cases.services import case_transition
+from tests.factories import add_record, make_case, make_seller_account, make_user
+
+S = CaseStatus
+
+
+def today() -> dt.date:
+    return timezone.now().astimezone(dt.UTC).date()
+
+
+def opt_in(user, email: str):
+    user.email = email
+    user.save(update_fields=["email"])
+    Membership.objects.filter(user=user).update(digest_opt_in=True)
+    return user
+
+
+@pytest.fixture
+def alice_opted_in(alice):
+    return opt_in(alice, "alice@acme.test")
+
+
+def test_an_opted_in_member_gets_one_email_listing_the_reimbursed_case(alice_opted_in, acme, acme_amazon,
+                                                                        mailoutbox, settings):
+    settings.SITE_URL = "https://tracker.example"
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"), currency="USD")
+    add_record(case, "20.00", cash=1)
+
+    assert digest_send(day=today()) == 1
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["alice@acme.test"]
+    assert case.marketplace_case_id in email.body
+    assert "Amazon NA A1ACMEAMAZON" in email.body
+    assert "Partially Reimbursed" in email.body
+    assert "Recovered 20.00 USD of 40.00 USD claimed" in email.body
+    assert "https://tracker.example" + reverse("cases:detail", args=[acme.slug, case.pk]) in email.body
+
+
+def test_a_case_reimbursed_twice_in_the_day_is_listed_once_with_its_status_now(alice_opted_in, acme_amazon,
+                                                                                 mailoutbox):
+    case = make_case(acme_amazon, units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    add_record(case, "20.00", cash=1)
+
+    digest_send(day=today())
+
+    assert mailoutbox[0].body.count(case.marketplace_case_id) == 1
+    assert "Fully Reimbursed" in mailoutbox[0].body
+
+
+def test_a_member_who_did_not_opt_in_gets_nothing(alice, acme_amazon, mailoutbox):
+    alice.email = "alice@acme.test"
+    alice.save(update_fields=["email"])
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    assert digest_send(day=today()) == 0
+    assert mailoutbox == []
+
+
+def test_an_opted_in_member_without_an_email_address_gets_nothing(alice, acme_amazon, mailoutbox):
+    Membership.objects.filter(user=alice).update(digest_opt_in=True)
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    assert digest_send(day=today()) == 0
+
+
+def test_charlie_never_sees_alices_case_in_his_digest(alice_opted_in, charlie, acme_amazon, globex_amazon,
+                                                      mailoutbox):
+    opt_in(charlie, "charlie@globex.test")
+    acme_case = make_case(acme_amazon)
+    globex_case = make_case(globex_amazon)
+    add_record(acme_case, "20.00", cash=1)
+    add_record(globex_case, "20.00", cash=1)
+
+    assert digest_send(day=today()) == 2
+
+    charlies = next(email for email in mailoutbox if email.to == ["charlie@globex.test"])
+    assert globex_case.marketplace_case_id in charlies.body
+    assert acme_case.marketplace_case_id not in charlies.body
+    assert "A1ACMEAMAZON" not in charlies.body
+
+
+def test_a_member_of_a_tenant_where_nothing_moved_gets_nothing(alice_opted_in, charlie, acme_amazon,
+                                                                globex_amazon, mailoutbox):
+    opt_in(charlie, "charlie@globex.test")
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    digest_send(day=today())
+
+    assert [email.to for email in mailoutbox] == [["alice@acme.test"]]
+
+
+def test_running_it_twice_the_same_day_sends_one_email(alice_opted_in, acme_amazon, mailoutbox):
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    assert digest_send(day=today()) == 1
+    assert digest_send(day=today()) == 0
+
+    assert len(mailoutbox) == 1
+    assert DigestSent.objects.get().day == today()
+
+
+def test_no_email_when_nothing_was_reimbursed_that_day(alice_opted_in, acme_amazon, mailoutbox):
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    assert digest_send(day=today() - dt.timedelta(days=1)) == 0
+    assert mailoutbox == []
+    assert not DigestSent.objects.exists()
+
+
+def test_not_eligible_and_closed_changes_are_not_listed(alice_opted_in, acme_amazon, staff_user, mailoutbox):
+    not_eligible = make_case(acme_amazon)
+    closed = make_case(acme_amazon)
+    reimbursed_then_closed = make_case(acme_amazon, units_claimed=2)
+    case_transition(case=not_eligible, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Too old")
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Done")
+    assert digest_send(day=today()) == 0
+
+    add_record(reimbursed_then_closed, "20.00", cash=1)
+    add_record(closed, "0.00", cash=0, inventory=1)
+    digest_send(day=today())
+
+    body = mailoutbox[0].body
+    assert reimbursed_then_closed.marketplace_case_id in body
+    assert not_eligible.marketplace_case_id not in body
+    assert closed.marketplace_case_id not in body
+
+
+def test_the_query_count_does_not_grow_with_the_cases(alice_opted_in, acme, acme_amazon, mailoutbox,
+                                                      django_assert_max_num_queries):
+    other_account = make_seller_account(acme)
+    for account in [acme_amazon, other_account] * 5:
+        add_record(make_case(account), "20.00", cash=1)
+    opt_in(make_user("bob", acme), "bob@acme.test")
+
+    per_member_claim = 6
+    with django_assert_max_num_queries(2 + 2 * per_member_claim):
+        assert digest_send(day=today()) == 2
+    assert mailoutbox[0].body.count("Case ") == 10
+
+
+def test_the_command_sends_the_digests_of_the_day_named(alice_opted_in, acme_amazon, mailoutbox, capsys):
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    call_command("send_digests", "--day", today().isoformat())
+
+    assert f"Digests of {today().isoformat()}: 1 sent." in capsys.readouterr().out
+    assert len(mailoutbox) == 1
+
+
+def test_staff_turn_the_digest_on_in_admin(admin_client, alice):
+    membership = Membership.objects.get(user=alice)
+    response = admin_client.get(reverse("admin:accounts_membership_change", args=[membership.pk]))
+    assert "digest_opt_in" in response.content.decode()
