@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm
-from .models import Case, CaseEvent, EventSource, ReimbursementRecord
+from .models import Case, CaseEvent, ReimbursementRecord
 from .money import plain
 from .records import record_add_manual
-from .services import TransitionNotAllowed, case_create, case_transition, case_update, records_match
+from .services import TransitionNotAllowed, case_create, case_transition, case_update
 
 RECOVERED = "Recovered (from the reimbursement records)"
 RECORD_KEEPING = "Record keeping"
@@ -151,11 +151,6 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
             case_create(case=obj, actor=request.user)
             return
         case_update(case=obj, actor=request.user)
-        if "marketplace_case_id" in form.changed_data:
-            records_match(
-                seller_account_id=obj.seller_account_id, case_ids=[obj.pk], source=EventSource.STAFF,
-                actor=request.user, reason="Case ID corrected",
-            )
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_status"

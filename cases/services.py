@@ -76,12 +76,15 @@ STAFF_EDITABLE_FIELDS = [
 
 @transaction.atomic
 def case_update(*, case: Case, actor) -> Case:
-    """Save staff edits to a case's details; the status follows if the claim itself changed."""
+    """Save staff edits to a case's details; the status follows if the claim itself changed, and
+    reimbursements reported under a corrected case ID attach to it."""
     seller_account_lock(seller_account_id=case.seller_account_id)
     case.tenant_id = case.seller_account.tenant_id
     case.save(update_fields=STAFF_EDITABLE_FIELDS)
-    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor,
-                    reason="Claim details edited")
+    reason = "Claim details edited"
+    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=EventSource.STAFF,
+                  actor=actor, reason=reason)
+    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason=reason)
     case.refresh_from_db()
     return case
 
@@ -144,8 +147,8 @@ WITH target AS (
     SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.units AS old_units,
         t.claimed_amount, t.units_claimed,
         coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
-        coalesce(sum(r.quantity_cash), 0) AS cash_units,
-        coalesce(sum(r.quantity_inventory), 0) AS inventory_units,
+        coalesce(sum(r.quantity_cash) FILTER (WHERE r.currency = t.currency), 0) AS cash_units,
+        coalesce(sum(r.quantity_inventory) FILTER (WHERE r.currency = t.currency), 0) AS inventory_units,
         (max(r.approval_date) AT TIME ZONE 'UTC')::date AS last_on,
         max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
     FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
@@ -197,8 +200,7 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_s
 
 
 def cases_recompute(
-    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None,
-    account_locked: bool = False,
+    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None
 ) -> RecomputeResult:
     """Derive recovered money, units and status of these cases from their records, in one statement.
 
@@ -206,18 +208,15 @@ def cases_recompute(
     amount (naming `reason` and the newest record that touched the case, from `record_ids`: the
     records just added, whose ids are the highest of their cases). The
     rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
-    nothing the second time. `account_locked` says the caller holds `seller_account_lock` of the
-    cases' one account, which already keeps every other writer away from them.
+    nothing the second time.
+
+    The caller holds `seller_account_lock` of the cases' account: every writer of an account's
+    records and figures takes it, so this statement, started after the lock was granted, sees all
+    their committed records and no one else moves these cases meanwhile.
     """
     if not case_ids:
         return RecomputeResult(0, 0)
     with connection.cursor() as cursor:
-        # Lock first, read after, in two statements: a statement reads the snapshot it started with,
-        # so summing in the locking statement could miss records committed while it waited.
-        if not account_locked:
-            cursor.execute(
-                "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE", [list(case_ids)]
-            )
         cursor.execute(
             RECOMPUTE_SQL,
             {
@@ -267,5 +266,5 @@ def records_match(
     affected = sorted({case_id for case_id, _ in matched})
     return cases_recompute(
         case_ids=affected, source=source, actor=actor, reason=reason,
-        record_ids=[record_id for _, record_id in matched] + list(record_ids or []),
+        record_ids=[record_id for _, record_id in matched],
     )

@@ -163,7 +163,6 @@ def _recompute_matched_cases(cursor, source: str) -> tuple[int, int, int]:
             return rows_matched, cases_changed, status_changes
         outcome = cases_recompute(
             case_ids=case_ids, record_ids=record_ids, source=EventSource.SYNC, reason=f"Report {source}",
-            account_locked=True,
         )
         rows_matched += len(record_ids)
         cases_changed += outcome.cases_changed

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, case_transition
+from cases.services import TransitionNotAllowed, case_transition, case_update
 from tests.factories import add_record, make_case
 
 S = CaseStatus
@@ -178,3 +178,12 @@ def test_staff_cannot_enter_a_reimbursement_in_another_currency_than_its_case(ac
             quantity_cash=1,
         )
     assert not ReimbursementRecord.objects.filter(reimbursement_id="W1").exists()
+
+
+def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    record = add_record(acme_amazon, "20.00", cash=1, case_reference="9999999999")
+    case.marketplace_case_id = "9999999999"
+    case = case_update(case=case, actor=staff_user)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
+    assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
