@@ -5,6 +5,7 @@ from django_scopes.forms import SafeModelChoiceField
 
 from .models import Case, CaseStatus, ReimbursementRecord
 from .money import is_currency
+from .records import record_currency_problem
 from .services import allowed_staff_targets
 
 
@@ -96,6 +97,17 @@ class ManualRecordForm(forms.ModelForm):
 
     def clean_currency(self):
         return _clean_currency(self.cleaned_data["currency"])
+
+    def clean(self):
+        cleaned = super().clean()
+        account, currency = cleaned.get("seller_account"), cleaned.get("currency")
+        if account and currency:
+            problem = record_currency_problem(
+                seller_account=account, case_reference=cleaned.get("case_reference", ""), currency=currency
+            )
+            if problem:
+                self.add_error("currency", problem)
+        return cleaned
 
     def record_fields(self) -> dict:
         """What `record_add_manual` takes besides the seller account."""

@@ -13,6 +13,22 @@ from .services import records_match
 
 
 @transaction.atomic
+def record_currency_problem(*, seller_account: SellerAccount, case_reference: str, currency: str) -> str | None:
+    """Why a reimbursement in `currency` cannot count towards the case it names, or None."""
+    claim = (
+        Case.objects.filter(
+            tenant_id=seller_account.tenant_id, seller_account=seller_account, marketplace_case_id=case_reference
+        )
+        .exclude(currency=currency)
+        .first()
+        if case_reference else None
+    )
+    if claim is None:
+        return None
+    return (f"Case {claim.marketplace_case_id} claims in {claim.currency}; "
+            f"a reimbursement in {currency} cannot count towards it.")
+
+
 def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
     """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
 
@@ -23,19 +39,11 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     if not is_currency(currency):
         raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
     username = actor.get_username()
-    claim = (
-        Case.objects.filter(
-            tenant_id=seller_account.tenant_id, seller_account=seller_account,
-            marketplace_case_id=fields.get("case_reference") or None,
-        )
-        .exclude(currency=currency)
-        .first()
+    problem = record_currency_problem(
+        seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
     )
-    if claim is not None:
-        raise ValidationError({
-            "currency": f"Case {claim.marketplace_case_id} claims in {claim.currency}; "
-                        f"a reimbursement in {currency} cannot count towards it."
-        })
+    if problem:
+        raise ValidationError({"currency": problem})
     record = ReimbursementRecord.objects.create(
         **fields,
         tenant_id=seller_account.tenant_id,

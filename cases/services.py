@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Case, CaseEvent, CaseStatus, EventSource
+from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 
 S = CaseStatus
 
@@ -76,15 +76,17 @@ STAFF_EDITABLE_FIELDS = [
 
 @transaction.atomic
 def case_update(*, case: Case, actor) -> Case:
-    """Save staff edits to a case's details; the status follows if the claim itself changed, and
-    reimbursements reported under a corrected case ID attach to it."""
+    """Save staff edits to a case's details; the status follows if the claim itself changed. After a
+    case ID correction, the records of the old ID leave the case and those of the new one join it."""
     seller_account_lock(seller_account_id=case.seller_account_id)
     case.tenant_id = case.seller_account.tenant_id
     case.save(update_fields=STAFF_EDITABLE_FIELDS)
-    reason = "Claim details edited"
-    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=EventSource.STAFF,
-                  actor=actor, reason=reason)
-    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason=reason)
+    ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
+        case_reference=case.marketplace_case_id
+    ).update(case=None)
+    attached = _records_attach(seller_account_id=case.seller_account_id, case_ids=[case.pk])
+    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason="Claim details edited",
+                    record_ids=[record_id for _, record_id in attached])
     case.refresh_from_db()
     return case
 
@@ -242,6 +244,21 @@ RETURNING r.case_id, r.id
 """
 
 
+def _records_attach(
+    *, seller_account_id: int, record_ids: list[int] | None = None, case_ids: list[int] | None = None
+) -> list[tuple[int, int]]:
+    """Set the case of matching unmatched records; return (case id, record id) pairs."""
+    if record_ids is not None:
+        scope, params = "r.id = ANY(%(ids)s::bigint[])", {"ids": list(record_ids)}
+    elif case_ids is not None:
+        scope, params = "c.id = ANY(%(ids)s::bigint[])", {"ids": list(case_ids)}
+    else:
+        raise ValueError("records_match needs record_ids or case_ids")
+    with connection.cursor() as cursor:
+        cursor.execute(MATCH_SQL.format(scope=scope), {"seller_account_id": seller_account_id, **params})
+        return cursor.fetchall()
+
+
 def records_match(
     *, seller_account_id: int, source: str, reason: str, actor=None,
     record_ids: list[int] | None = None, case_ids: list[int] | None = None,
@@ -254,15 +271,7 @@ def records_match(
     `record_ids` (new records) or `case_ids` (new cases).
     """
     seller_account_lock(seller_account_id=seller_account_id)
-    if record_ids is not None:
-        scope, params = "r.id = ANY(%(ids)s::bigint[])", {"ids": list(record_ids)}
-    elif case_ids is not None:
-        scope, params = "c.id = ANY(%(ids)s::bigint[])", {"ids": list(case_ids)}
-    else:
-        raise ValueError("records_match needs record_ids or case_ids")
-    with connection.cursor() as cursor:
-        cursor.execute(MATCH_SQL.format(scope=scope), {"seller_account_id": seller_account_id, **params})
-        matched = cursor.fetchall()
+    matched = _records_attach(seller_account_id=seller_account_id, record_ids=record_ids, case_ids=case_ids)
     affected = sorted({case_id for case_id, _ in matched})
     return cases_recompute(
         case_ids=affected, source=source, actor=actor, reason=reason,

@@ -232,6 +232,16 @@ def test_a_manual_record_in_an_unknown_currency_is_refused(sam_client, acme_walm
     assert not ReimbursementRecord.objects.exists()
 
 
+def test_a_manual_record_in_another_currency_than_its_case_is_refused_on_the_form(sam_client, acme_walmart):
+    make_case(acme_walmart, marketplace_case_id="WFS100", currency="USD")
+    response = sam_client.post(
+        reverse("admin:cases_reimbursementrecord_add"), manual_record_form(acme_walmart, currency="EUR")
+    )
+    assert response.status_code == 200
+    assert "claims in USD" in str(response.context["adminform"].form.errors["currency"])
+    assert not ReimbursementRecord.objects.exists()
+
+
 def test_the_manual_record_service_refuses_an_unknown_currency(sam, acme_walmart):
     with pytest.raises(ValidationError):
         record_add_manual(

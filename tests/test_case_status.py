@@ -187,3 +187,12 @@ def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme
     case = case_update(case=case, actor=staff_user)
     assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
     assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
+
+
+def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_amazon, staff_user):
+    case = make_case(acme_amazon, marketplace_case_id="1111111111", units_claimed=2)
+    record = add_record(case, "20.00", cash=1)
+    case.marketplace_case_id = "2222222222"
+    case = case_update(case=case, actor=staff_user)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case is None
+    assert (case.status, case.recovered_amount) == (S.OPEN, Decimal("0.00"))
