@@ -1,6 +1,7 @@
 """The daily digest: one email per opted-in member listing the tenant's cases reimbursed that day."""
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -10,12 +11,15 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from cases.models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus
 from cases.money import plain
 
 from .models import DigestSent, Membership, Tenant
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,17 @@ def _line(case: Case, tenant: Tenant) -> DigestLine:
     )
 
 
+def digest_yesterday() -> dt.date:
+    """The day a digest run covers by default: yesterday, in UTC like the case history."""
+    return timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
+
+
 def digest_send(*, day: dt.date) -> int:
     """Email each opted-in member with an email address the digest of `day`; return how many were sent.
 
     Each digest is claimed by inserting its `DigestSent` row before sending, in the same transaction:
-    a second run (even a concurrent one) finds the row and sends nothing, and a failed send releases it.
+    a second run (even a concurrent one) finds the row and sends nothing, and a failed send releases it
+    for the next run. One member's failed send is logged and does not stop the others'.
     """
     with scopes_disabled():
         memberships = (
@@ -79,7 +89,10 @@ def digest_send(*, day: dt.date) -> int:
             if not lines:
                 continue
             for membership in members:
-                sent += _send_one(membership=membership, day=day, lines=lines)
+                try:
+                    sent += _send_one(membership=membership, day=day, lines=lines)
+                except Exception:
+                    logger.exception("Digest of %s for %s (membership %s) failed", day, tenant, membership.pk)
         return sent
 
 

@@ -1,13 +1,11 @@
 """Celery tasks: ids in, one service call each. All are safe to run twice."""
 
-import datetime as dt
 import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.digest import digest_send
 from sync.adapters import MarketplaceError
 from sync.models import RunKind
 from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
@@ -39,9 +37,3 @@ def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None
 @shared_task
 def poll_due_accounts() -> None:
     accounts_schedule_due_polls(now=timezone.now(), enqueue=poll_account.delay)
-
-
-@shared_task
-def send_daily_digests() -> int:
-    """Yesterday's digest (UTC), for the beat entry at 07:00 UTC."""
-    return digest_send(day=timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1))

@@ -1,7 +1,10 @@
 import datetime as dt
+import smtplib
 from decimal import Decimal
 
 import pytest
+from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -165,3 +168,24 @@ def test_staff_turn_the_digest_on_in_admin(admin_client, alice):
     membership = Membership.objects.get(user=alice)
     response = admin_client.get(reverse("admin:accounts_membership_change", args=[membership.pk]))
     assert "digest_opt_in" in response.content.decode()
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """An SMTP server that refuses one address: the outside world, faked at its edge."""
+
+    def send_messages(self, messages):
+        if any("refused@" in address for message in messages for address in message.to):
+            raise smtplib.SMTPRecipientsRefused({"refused@acme.test": (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+def test_one_refused_address_does_not_stop_the_other_digests(alice_opted_in, acme, acme_amazon, settings):
+    settings.EMAIL_BACKEND = "tests.test_digest.RefusingBackend"
+    opt_in(make_user("bob", acme), "refused@acme.test")
+    add_record(make_case(acme_amazon, units_claimed=2), "20.00", cash=1)
+
+    assert digest_send(day=today()) == 1
+
+    assert [m.to for m in mail.outbox] == [["alice@acme.test"]]
+    assert DigestSent.objects.filter(membership__user__username="alice").exists()
+    assert not DigestSent.objects.filter(membership__user__username="bob").exists()

@@ -1,9 +1,8 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from accounts.digest import digest_send
+from accounts.digest import digest_send, digest_yesterday
 
 
 def _day(value: str) -> dt.date:
@@ -21,6 +20,6 @@ class Command(BaseCommand):
                             help="The UTC day whose reimbursed cases to send (default: yesterday).")
 
     def handle(self, *args, day=None, **options):
-        when = _day(day) if day else timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
+        when = _day(day) if day else digest_yesterday()
         sent = digest_send(day=when)
         self.stdout.write(f"Digests of {when.isoformat()}: {sent} sent.")

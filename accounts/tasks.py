@@ -1,0 +1,11 @@
+"""Celery tasks of the accounts app."""
+
+from celery import shared_task
+
+from accounts.digest import digest_send, digest_yesterday
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def send_daily_digests() -> int:
+    """Yesterday's digest, for the daily beat entry. A retry re-sends only what was not sent."""
+    return digest_send(day=digest_yesterday())
