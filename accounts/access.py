@@ -29,8 +29,6 @@ def tenant_view(view):
         )
         if membership is None:
             raise Http404("No such page")
-        request.tenant = membership.tenant
-        request.membership = membership
         with scope(tenant=membership.tenant):
             return view(request, membership.tenant, *args, **kwargs)
 

@@ -81,7 +81,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="last sync failed", boolean=True)
     def last_sync_failed(self, account):
-        return bool(account.last_sync_error)
+        return account.last_sync_failed
 
     @admin.display(description="LWA client ID stored")
     def client_id_stored(self, account):

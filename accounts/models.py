@@ -104,6 +104,13 @@ class SellerAccount(models.Model):
         return self.connected and self.service_initiated_on is not None
 
     @property
+    def last_sync_failed(self) -> bool:
+        """The latest sync attempt failed (a success since then clears it)."""
+        return self.last_sync_failed_at is not None and (
+            self.last_synced_at is None or self.last_sync_failed_at > self.last_synced_at
+        )
+
+    @property
     def setup_problems(self) -> list[str]:
         """What keeps this account from being tracked, in words a seller can act on."""
         problems = []

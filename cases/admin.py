@@ -53,7 +53,7 @@ class CaseEventInline(ReadOnlyInline):
     verbose_name_plural = "History"
     fields = ["created_at", "from_status", "to_status", "source", "actor", "reason", "record"]
     readonly_fields = fields
-    ordering = ["created_at", "id"]
+    ordering = ["id"]  # write order: events written by SQL carry the transaction's start time
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "record")
@@ -285,6 +285,6 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["tenant", "to_status", "source"]
     list_select_related = ["case", "tenant", "actor"]
     search_fields = ["case__marketplace_case_id", "reason", "actor__username"]
-    ordering = ["-created_at", "-id"]
+    ordering = ["-id"]
     show_full_result_count = False
 

@@ -20,6 +20,9 @@ REIMBURSED_STATUSES = (CaseStatus.PARTIALLY_REIMBURSED, CaseStatus.FULLY_REIMBUR
 LOST_STATUSES = (CaseStatus.NOT_ELIGIBLE, CaseStatus.CLOSED)
 
 
+REVERSAL_REASON = "Reimbursement_Reversal"
+
+
 class ReimbursementType(models.TextChoices):
     LOST_WAREHOUSE = "lost_warehouse", "Lost in warehouse"
     DAMAGED_WAREHOUSE = "damaged_warehouse", "Damaged in warehouse"
@@ -31,14 +34,8 @@ class ReimbursementType(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        return self.filter(tenant=tenant)
-
     def reimbursed(self):
         return self.filter(status__in=REIMBURSED_STATUSES)
-
-    def active(self):
-        return self.filter(status__in=ACTIVE_STATUSES)
 
 
 class Case(models.Model):
@@ -199,6 +196,10 @@ class ReimbursementRecord(models.Model):
     @property
     def is_automatic(self) -> bool:
         return not self.case_reference
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.amount_total < 0 or self.reason == REVERSAL_REASON
 
 
 class EventSource(models.TextChoices):

@@ -125,25 +125,27 @@ class Page:
         return self.first and self.last
 
 
-def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None, per_page: int | None = None) -> Page:
+def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None) -> Page:
     """The page the token names: first page without one, `last` for the last page, else after/before a row.
+    A token that does not fit (another sort, a mangled value) means the first page.
 
     One query: it fetches one row more than the page to learn whether there is a page beyond.
     """
-    per_page = per_page or PER_PAGE
+    per_page = PER_PAGE
     cursor = cursor_decode(token)
     if cursor is not None and cursor.sort != sort.param:
         cursor = None
+    if cursor is not None:
+        try:
+            value = _typed(queryset.model, sort.column, cursor.value)
+        except (ValueError, InvalidOperation):
+            cursor = None
     if token == LAST:
         rows = list(queryset.order_by(*sort.ordering(reverse=True))[: per_page + 1])
         return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=True)
     if cursor is None:
         rows = list(queryset.order_by(*sort.ordering())[: per_page + 1])
         return Page(rows[:per_page], sort, first=True, last=len(rows) <= per_page)
-    try:
-        value = _typed(queryset.model, sort.column, cursor.value)
-    except (ValueError, InvalidOperation):
-        return Page([], sort, first=False, last=False)
     if cursor.after:
         rows = list(_beyond(queryset, sort, value, cursor.id, forward=True).order_by(*sort.ordering())[: per_page + 1])
         return Page(rows[:per_page], sort, first=False, last=len(rows) <= per_page)
@@ -153,12 +155,12 @@ def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None, per
     return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=False)
 
 
-def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, fields: list, size: int | None = None) -> Iterator[list]:
-    """All rows in `sort` order as tuples `(sort value, id, *fields)`, `size` at a time.
+def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, fields: list) -> Iterator[list]:
+    """All rows in `sort` order as tuples `(sort value, id, *fields)`, `EXPORT_CHUNK` at a time.
 
     Each chunk is its own short index range query starting after the previous chunk's last row.
     """
-    size = size or EXPORT_CHUNK
+    size = EXPORT_CHUNK
     ordered = queryset.order_by(*sort.ordering()).values_list(sort.column, "id", *fields)
     chunk = list(ordered[:size])
     while chunk:

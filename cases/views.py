@@ -79,7 +79,7 @@ def _case_list(request, tenant, *, nav: str, table_class, statuses: tuple[str, .
         status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts],
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
         **_pager_urls(request, page),
-        export_url=None if reimbursed_only else _export_url(request, tenant),
+        export_url=None if reimbursed_only or page is None else _export_url(request, tenant),
     )
     return render(request, f"cases/{nav}.html", context)
 

@@ -42,7 +42,6 @@ class BarChart:
     baseline_y: str
     label_y: str
     top_amount: Decimal
-    bottom_amount: Decimal
     is_empty: bool
 
 
@@ -79,6 +78,5 @@ def bar_chart(*, points: list[tuple[dt.date, Decimal]]) -> BarChart:
         baseline_y=_px(baseline),
         label_y=str(HEIGHT - 8),
         top_amount=top,
-        bottom_amount=bottom,
         is_empty=not any(amounts),
     )

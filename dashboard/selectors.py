@@ -185,36 +185,6 @@ def currency_summary_list(
     ]
 
 
-@dataclass(frozen=True)
-class AccountSync:
-    account: SellerAccount
-    last_synced_at: dt.datetime | None
-    next_sync_at: dt.datetime | None
-    failed_at: dt.datetime | None
-    error: str
-    needs_reconnect: bool
-
-
-def account_sync_list(*, seller_accounts: list[SellerAccount]) -> list[AccountSync]:
-    """Each account's last and next sync; `failed_at` only when the latest attempt failed."""
-    result = []
-    for account in seller_accounts:
-        failed = account.last_sync_failed_at is not None and (
-            account.last_synced_at is None or account.last_sync_failed_at > account.last_synced_at
-        )
-        result.append(
-            AccountSync(
-                account=account,
-                last_synced_at=account.last_synced_at,
-                next_sync_at=account.next_sync_at,
-                failed_at=account.last_sync_failed_at if failed else None,
-                error=account.last_sync_error if failed else "",
-                needs_reconnect=account.needs_reconnect,
-            )
-        )
-    return result
-
-
 def seller_account_from_query(*, value: str | None, seller_accounts: list[SellerAccount]) -> SellerAccount | None:
     """The account a `?account=` value names among the tenant's own; anything else means all accounts."""
     return next((account for account in seller_accounts if str(account.pk) == (value or "")), None)

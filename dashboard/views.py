@@ -5,7 +5,7 @@ from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
 
 from .chart import bar_chart
-from .selectors import account_sync_list, currency_summary_list, seller_account_from_query
+from .selectors import currency_summary_list, seller_account_from_query
 
 
 @tenant_view
@@ -23,5 +23,4 @@ def dashboard(request, tenant):
         "seller_accounts": seller_accounts,
         "selected_account": selected,
         "panels": panels,
-        "syncs": account_sync_list(seller_accounts=seller_accounts),
     })

@@ -1,4 +1,6 @@
+import base64
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -7,8 +9,7 @@ from django.urls import reverse
 from cases import pagination, selectors
 from cases.models import Case, CaseStatus, ReimbursementType
 from cases.services import case_transition
-from tests.factories import make_case, make_seller_account
-from tests.factories import add_record
+from tests.factories import add_record, make_case, make_seller_account
 
 S = CaseStatus
 
@@ -350,3 +351,13 @@ def test_case_page_of_another_tenants_case_is_not_found(alice_client, acme, glob
     assert response.status_code == 404
     assert "9999999" not in response.content.decode()
     assert Case.objects.filter(pk=globex_case.pk).exists()
+
+
+def test_a_cursor_with_a_tampered_value_opens_the_first_page(alice_client, acme, acme_amazon):
+    make_case(acme_amazon, marketplace_case_id="1000000001")
+    payload = json.dumps(["-date_filed", "a", "not-a-date", 1], separators=(",", ":"))
+    token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    response = get(alice_client, acme, cursor=token)
+    assert response.status_code == 200
+    assert case_ids(response) == ["1000000001"]
+    assert response.context["page"].first

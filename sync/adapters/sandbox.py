@@ -25,13 +25,13 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Marketplace, SellerAccount
-from cases.models import Case, CaseStatus, ReimbursementRecord, ReimbursementType
+from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord, ReimbursementType
 from cases.money import quantize
 from sync.adapters import MarketplaceAdapter, lines_of
 from sync.report import COLUMNS
 
 ID_PREFIX = "SBX"
-REVERSAL = "Reimbursement_Reversal"
+REVERSAL = REVERSAL_REASON
 REASONS = {
     ReimbursementType.LOST_WAREHOUSE: "Lost_Warehouse",
     ReimbursementType.DAMAGED_WAREHOUSE: "Damaged_Warehouse",
