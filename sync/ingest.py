@@ -1,5 +1,6 @@
 """Reimbursement report ingestion: one transaction, set-based, safe to run twice."""
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -7,24 +8,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import SellerAccount
-from cases.models import EventSource
+from cases.models import EventSource, ReimbursementRecord
 from cases.services import SELLER_ACCOUNT_LOCK_NAMESPACE, cases_recompute, seller_account_lock
 from sync.models import RunKind, RunStatus, SyncRun
-from sync.report import read_report_copy
+from sync.report import ReportRow, read_report_copy
 
 INGEST_LOCK_NAMESPACE = SELLER_ACCOUNT_LOCK_NAMESPACE
 """One ingestion per account at a time, and no staff write to the account's records meanwhile."""
 
-SOURCE_MAX_LENGTH = 200
+SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
+RUN_SOURCE_MAX_LENGTH = SyncRun._meta.get_field("source").max_length
 
-ROW_COLUMNS = (
-    "case_reference", "approval_date", "reimbursement_id", "amazon_order_id", "reason", "sku", "fnsku",
-    "asin", "product_name", "condition", "currency", "amount_per_unit", "amount_total", "quantity_cash",
-    "quantity_inventory", "original_reimbursement_id", "original_reimbursement_type",
-)
-
-STAGING_COLUMNS = ("line", "fingerprint", *ROW_COLUMNS)
+STAGING_COLUMNS = ReportRow._fields
 """In the order of `sync.report.ReportRow` and of the lines of `sync.report.read_report_copy`."""
+ROW_COLUMNS = STAGING_COLUMNS[2:]
+"""The record's own columns: all but the line number and the fingerprint."""
 
 CREATE_STAGING_SQL = """
 DROP TABLE IF EXISTS pg_temp.sync_report_rows;
@@ -235,11 +233,10 @@ def import_report(
     only as long as that transaction does.
     """
     if run is None:
-        run = SyncRun.objects.create(
-            tenant_id=seller_account.tenant_id, seller_account=seller_account, kind=kind,
-            source=source[:300], actor=actor,
-        )
-    counts = ("rows_read", "rows_new", "rows_matched", "cases_changed", "status_changes")
+        run = SyncRun(tenant_id=seller_account.tenant_id, seller_account=seller_account, kind=kind, actor=actor)
+    run.source = source[:RUN_SOURCE_MAX_LENGTH]
+    run.save()
+    counts = tuple(field.name for field in dataclasses.fields(IngestResult))
     try:
         with transaction.atomic():
             result = ingest_report(seller_account=seller_account, lines=lines, source=source)

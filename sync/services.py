@@ -32,7 +32,7 @@ INTERRUPTED = "Interrupted: the process running it stopped before it finished. N
 
 class AccountNotPollable(Exception):
     def __init__(self, account: SellerAccount, why: str):
-        self.account = account
+        self.account, self.why = account, why
         super().__init__(f"{account.label} cannot be polled: {why}")
 
 
@@ -112,8 +112,6 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
     )
     try:
         lines = adapter.fetch_reimbursements(account, since=since, until=until)
-        run.source = adapter.source[:300]
-        run.save(update_fields=["source"])
         run = import_report(seller_account=account, lines=lines, source=adapter.source, kind=kind, run=run)
     except MarketplaceError as error:
         _poll_failed(account, run, error.message, reconnect=isinstance(error, CredentialsRejected))

@@ -185,7 +185,6 @@ def _measure_export(tenant, *, traced: bool) -> dict:
 INGEST_PHASES = (
     ("new rows", "CREATE TEMP TABLE sync_new_rows"),
     ("insert + match", "WITH inserted AS"),
-    ("lock cases", "SELECT id FROM cases_case WHERE id = ANY"),
     ("recompute", "WITH target AS"),
     ("chunk ids", "WITH chunk AS"),
 )

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         try:
             run = account_poll(seller_account_id=seller_account_id, kind=RunKind.MANUAL_POLL)
         except AccountNotPollable as error:
-            self.stderr.write(f"{label}: not polled: {str(error).split(': ', 1)[1]}")
+            self.stderr.write(f"{label}: not polled: {error.why}")
             return False
         except (MarketplaceError, ReportError) as error:
             self.stderr.write(f"{label}: FAILED after {time.monotonic() - started:.1f} s: {error}")
