@@ -19,7 +19,9 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
 from cases.models import Case
+from cases.money import quantize
 from cases.rollups import rollup_differences
+from sync.report import AMAZON_REASONS, COLUMNS, report_line
 
 BIG_TENANT = "bench-big"
 BIG_CASES = 1_000_000
@@ -86,12 +88,6 @@ OLDER_STATUSES = (
     (0.15, "open"), (0.27, "partially_reimbursed"), (0.72, "fully_reimbursed"),
     (0.88, "not_eligible"), (1.01, "closed"),
 )
-REASONS = {
-    "lost_warehouse": "Lost_Warehouse", "damaged_warehouse": "Damaged_Warehouse",
-    "lost_inbound": "Lost_Inbound", "customer_return": "CustomerReturn",
-    "removal_order": "GeneralAdjustment", "fee_overcharge": "GeneralAdjustment",
-    "other": "CustomerServiceIssue",
-}
 
 
 def _pick(r: str, choices) -> str:
@@ -190,7 +186,9 @@ RECORD_COLUMNS = (
     "original_reimbursement_id", "original_reimbursement_type", "fingerprint", "occurrence", "source",
     "source_line", "created_at",
 )
-_REASON = "CASE c.reimbursement_type " + " ".join(f"WHEN '{t}' THEN '{r}'" for t, r in REASONS.items()) + " END"
+_REASON = "CASE c.reimbursement_type " + " ".join(
+    f"WHEN '{t.value}' THEN '{r}'" for t, r in AMAZON_REASONS.items()
+) + " END"
 
 CASE_RECORDS_SQL = f"""
 INSERT INTO cases_reimbursementrecord ({", ".join(RECORD_COLUMNS)})
@@ -411,12 +409,6 @@ def bench_case_id(*, slot: int, n: int) -> str:
     return str(CASE_ID_BASE + slot * CASE_ID_STRIDE + n)
 
 
-REPORT_HEADER = (
-    "approval-date", "reimbursement-id", "case-id", "amazon-order-id", "reason", "sku", "fnsku", "asin",
-    "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total", "quantity-reimbursed-cash",
-    "quantity-reimbursed-inventory", "quantity-reimbursed-total", "original-reimbursement-id",
-    "original-reimbursement-type",
-)
 REPORT_CASES_SQL = """
 SELECT marketplace_case_id, order_id, reimbursement_type, sku, fnsku, asin, product_title, currency,
     units_claimed, claimed_amount, units_reimbursed_cash, recovered_amount, id
@@ -430,23 +422,19 @@ REPORT_ORDERS = {
 """How the report's cases are drawn: the most recently filed (what a report answers: Amazon pays
 weeks after filing), or anywhere over the three years (every case on its own heap page)."""
 
-def _report_line(values: dict[str, object]) -> str:
-    return "\t".join(str(values.get(column, "")) for column in REPORT_HEADER) + "\n"
-
-
 def _answer(case: tuple, number: int, approved: str) -> dict[str, object]:
     """A report line that pays all of the claim (cash or inventory) or part of it."""
     case_id, order_id, rtype, sku, fnsku, asin, title, currency, units, claimed, *_ = case
     kind = number % 4
     cash, inventory, total = units or 0, 0, claimed
     if kind == 2:
-        cash, total = (units or 0) // 2, (claimed / 2).quantize(Decimal("0.01"))
+        cash, total = (units or 0) // 2, quantize(claimed / 2)
     elif kind == 3 and units:
         cash, inventory, total = 0, units, Decimal("0.00")
-    per_unit = (total / cash).quantize(Decimal("0.01")) if cash else total
+    per_unit = quantize(total / cash) if cash else total
     return {
         "approval-date": approved, "reimbursement-id": f"4{number:011d}", "case-id": case_id,
-        "amazon-order-id": order_id, "reason": REASONS[rtype], "sku": sku, "fnsku": fnsku, "asin": asin,
+        "amazon-order-id": order_id, "reason": AMAZON_REASONS[rtype], "sku": sku, "fnsku": fnsku, "asin": asin,
         "product-name": title, "condition": "NewItem", "currency-unit": currency, "amount-per-unit": per_unit,
         "amount-total": total, "quantity-reimbursed-cash": cash, "quantity-reimbursed-inventory": inventory,
         "quantity-reimbursed-total": cash + inventory,
@@ -456,7 +444,7 @@ def _answer(case: tuple, number: int, approved: str) -> dict[str, object]:
 def _reversal(case: tuple, number: int, approved: str) -> dict[str, object]:
     """Amazon takes back one unit of a fully reimbursed case (found in the warehouse)."""
     case_id, order_id, rtype, sku, fnsku, asin, title, currency, _, _, cash, recovered, pk = case
-    per_unit = (recovered / cash).quantize(Decimal("0.01"))
+    per_unit = quantize(recovered / cash)
     return {
         "approval-date": approved, "reimbursement-id": f"5{number:011d}", "case-id": case_id,
         "amazon-order-id": order_id, "reason": "Reimbursement_Reversal", "sku": sku, "fnsku": fnsku,
@@ -464,7 +452,7 @@ def _reversal(case: tuple, number: int, approved: str) -> dict[str, object]:
         "amount-per-unit": per_unit, "amount-total": -per_unit, "quantity-reimbursed-cash": -1,
         "quantity-reimbursed-inventory": 0, "quantity-reimbursed-total": -1,
         "original-reimbursement-id": "2" + str(pk * 2 + 1).rjust(11, "0"),
-        "original-reimbursement-type": REASONS[rtype],
+        "original-reimbursement-type": AMAZON_REASONS[rtype],
     }
 
 
@@ -506,7 +494,7 @@ def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -
     today = dt.date.today()
     open_iter, paid_iter = iter(open_cases), iter(paid_cases)
     with open(path, "w", encoding="utf-8") as report:
-        report.write("\t".join(REPORT_HEADER) + "\n")
+        report.write("\t".join(COLUMNS) + "\n")
         for number, kind in enumerate(kinds):
             approved = f"{today - dt.timedelta(days=5 + number % 30)}T{number % 24:02d}:17:03+00:00"
             if kind == "reversal":
@@ -517,7 +505,7 @@ def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -
                 line = _answer(open_cases[0], number, approved) | {"case-id": f"1999{number:06d}"}
             else:
                 line = _answer(next(open_iter), number, approved)
-            report.write(_report_line(line))
+            report.write(report_line(line) + "\n")
     oldest = min(case[-1] for case in open_cases)
     return (f"{answers:,} paying Open or Partially Reimbursed cases ({spread}, lowest case pk {oldest:,}), "
             f"{kinds.count('automatic'):,} automatic, {reversals:,} reversals, "

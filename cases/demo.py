@@ -17,6 +17,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from sync.report import AMAZON_REASONS
 
 from .models import Case, CaseStatus, EventSource, ReimbursementRecord
 from .models import ReimbursementType as T
@@ -110,11 +111,6 @@ CLOSED_REASONS = (
     "Closed by the marketplace after two follow-ups: nothing more will be paid.",
     "The seller asked us to stop pursuing this claim.",
 )
-AMAZON_REASONS = {
-    T.LOST_WAREHOUSE: "Lost_Warehouse", T.DAMAGED_WAREHOUSE: "Damaged_Warehouse",
-    T.LOST_INBOUND: "Lost_Inbound", T.CUSTOMER_RETURN: "CustomerReturn",
-    T.REMOVAL_ORDER: "GeneralAdjustment", T.FEE_OVERCHARGE: "GeneralAdjustment", T.OTHER: "GeneralAdjustment",
-}
 WALMART_TYPES = (T.LOST_INBOUND, T.CUSTOMER_RETURN, T.OTHER)
 AMAZON_TYPES = (T.LOST_WAREHOUSE, T.DAMAGED_WAREHOUSE, T.LOST_INBOUND, T.CUSTOMER_RETURN, T.REMOVAL_ORDER)
 

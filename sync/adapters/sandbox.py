@@ -25,22 +25,13 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Marketplace, SellerAccount
-from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord, ReimbursementType
+from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord
 from cases.money import quantize
 from sync.adapters import MarketplaceAdapter, lines_of
-from sync.report import COLUMNS
+from sync.report import AMAZON_REASONS, COLUMNS, report_line
 
 ID_PREFIX = "SBX"
 REVERSAL = REVERSAL_REASON
-REASONS = {
-    ReimbursementType.LOST_WAREHOUSE: "Lost_Warehouse",
-    ReimbursementType.DAMAGED_WAREHOUSE: "Damaged_Warehouse",
-    ReimbursementType.LOST_INBOUND: "Lost_Inbound",
-    ReimbursementType.CUSTOMER_RETURN: "CustomerReturn",
-    ReimbursementType.REMOVAL_ORDER: "GeneralAdjustment",
-    ReimbursementType.FEE_OVERCHARGE: "GeneralAdjustment",
-    ReimbursementType.OTHER: "CustomerServiceIssue",
-}
 MARKETPLACE_CURRENCY = {
     "ATVPDKIKX0DER": "USD", "A2EUQ1WTGCTBG2": "CAD", "A1AM78C64UM0Y8": "MXN",
     "A1F83G8C2ARO7P": "GBP", "A1PA6795UKMFR9": "EUR", "A13V1IB3VIYZZH": "EUR",
@@ -70,7 +61,7 @@ class Row:
     original_type: str = ""
 
     def line(self) -> str:
-        values = {
+        return report_line({
             "approval-date": self.approval.isoformat(),
             "reimbursement-id": self.reimbursement_id,
             "case-id": self.case_id,
@@ -89,8 +80,7 @@ class Row:
             "quantity-reimbursed-total": str(self.cash + self.inventory),
             "original-reimbursement-id": self.original_id,
             "original-reimbursement-type": self.original_type,
-        }
-        return "\t".join(values[column] for column in COLUMNS)
+        })
 
 
 def _rng(*parts: object) -> random.Random:
@@ -114,7 +104,7 @@ def case_timeline(case: Case, *, seed: int, seller_id: str) -> list[Row]:
     fate = rng.random()
     if fate < 0.15:
         return []
-    reason = REASONS.get(case.reimbursement_type, "CustomerServiceIssue")
+    reason = AMAZON_REASONS.get(case.reimbursement_type, "CustomerServiceIssue")
     product = {"case_id": case.marketplace_case_id, "order_id": case.order_id, "sku": case.sku,
                "fnsku": case.fnsku, "asin": case.asin, "product_name": case.product_title}
     first_day = case.date_filed + dt.timedelta(days=rng.randint(3, 30))
