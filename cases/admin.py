@@ -70,7 +70,7 @@ class RecordInline(ReadOnlyInline):
     ordering = ["approval_date", "id"]
 
 
-def _account_choice_label(account) -> str:
+def account_choice_label(account) -> str:
     return f"{account.tenant.name} · {account.label}"
 
 
@@ -86,7 +86,7 @@ class SellerAccountChoiceMixin:
         if db_field.name == "seller_account" and field is not None:
             accounts = db_field.remote_field.model._default_manager
             field.queryset = accounts.select_related("tenant").order_by("tenant__name", "external_id")
-            field.label_from_instance = _account_choice_label
+            field.label_from_instance = account_choice_label
         return field
 
 

@@ -37,7 +37,7 @@ class CaseFilter(django_filters.FilterSet):
     )
 
     def __init__(self, data, queryset, *, seller_accounts: list[SellerAccount],
-                 statuses: tuple[str, ...] = tuple(CaseStatus.values)):
+                 statuses: tuple[str, ...] = tuple(CaseStatus)):
         super().__init__(data, queryset)
         self.filters["seller_account"].extra["choices"] = [(a.pk, a.label) for a in seller_accounts]
         self.filters["status"].extra["choices"] = [(s, CaseStatus(s).label) for s in statuses]

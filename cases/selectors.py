@@ -8,11 +8,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Tenant
 
-from .models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
+from .models import Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
 
 COUNT_CAP = 10_000
-ALL_STATUSES = tuple(CaseStatus.values)
-REIMBURSED = tuple(str(s) for s in REIMBURSED_STATUSES)
 
 
 def case_list(*, tenant: Tenant, reimbursed_only: bool = False) -> QuerySet[Case]:

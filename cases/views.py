@@ -10,6 +10,7 @@ from accounts.selectors import seller_account_any_ready, seller_account_list
 from . import selectors
 from .export import csv_lines, export_filename
 from .filters import CaseFilter
+from .models import REIMBURSED_STATUSES, CaseStatus
 from .pagination import LAST, keyset_page, sort_parse
 from .tables import DEFAULT_SORT, SORT_COLUMNS, OverallCaseTable, ReimbursedCaseTable
 
@@ -56,14 +57,16 @@ def _result_count(filterset, buckets, statuses) -> tuple[int, bool]:
     ), False
 
 
-def _case_list(request, tenant, *, nav: str, table_class, statuses: tuple[str, ...]):
+def _case_list(request, tenant, *, reimbursed_only: bool):
+    nav = "reimbursed" if reimbursed_only else "overall"
+    table_class = ReimbursedCaseTable if reimbursed_only else OverallCaseTable
+    statuses = REIMBURSED_STATUSES if reimbursed_only else tuple(CaseStatus)
     seller_accounts = seller_account_list(tenant=tenant)
     context = {"tenant": tenant, "nav": nav, "seller_accounts": seller_accounts,
                "any_ready": seller_account_any_ready(seller_accounts=seller_accounts)}
     if not context["any_ready"]:
         return render(request, f"cases/{nav}.html", context)
 
-    reimbursed_only = nav == "reimbursed"
     cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
     filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, statuses=statuses)
     sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
@@ -86,14 +89,12 @@ def _case_list(request, tenant, *, nav: str, table_class, statuses: tuple[str, .
 
 @tenant_view
 def overall_cases(request, tenant):
-    return _case_list(request, tenant, nav="overall", table_class=OverallCaseTable,
-                      statuses=selectors.ALL_STATUSES)
+    return _case_list(request, tenant, reimbursed_only=False)
 
 
 @tenant_view
 def reimbursed_cases(request, tenant):
-    return _case_list(request, tenant, nav="reimbursed", table_class=ReimbursedCaseTable,
-                      statuses=selectors.REIMBURSED)
+    return _case_list(request, tenant, reimbursed_only=True)
 
 
 @tenant_view

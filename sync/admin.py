@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.models import Marketplace, SellerAccount
-from cases.admin import ReadOnlyAdminMixin
+from cases.admin import ReadOnlyAdminMixin, account_choice_label
 from sync.ingest import import_report
 from sync.models import RunKind, SyncRun
 from sync.report import ReportError, decode_lines
@@ -37,7 +37,7 @@ class ReportUploadForm(forms.Form):
             SellerAccount.objects.filter(marketplace=Marketplace.AMAZON)
             .select_related("tenant").order_by("tenant__name", "external_id")
         )
-        field.label_from_instance = lambda account: f"{account.tenant.name} · {account.label}"
+        field.label_from_instance = account_choice_label
 
 
 @admin.register(SyncRun)
