@@ -8,19 +8,19 @@ bench report, in a transaction that is rolled back:
   index);
 - one set-based reference check instead of per-row foreign keys;
 - add the new records to the figures of their cases in a narrow table at fillfactor 50 with no
-  index but its primary key, so every update is HOT (no index entry written), and write one
-  history line per changed case.
+  index on a column the update writes (only its primary key and `(tenant_id, case_id)`), so every
+  update is HOT (no index entry written), and write one history line per changed case.
 
-It leaves out what the real ingestion also does (per-row foreign-key checks, rollup triggers,
-search keys, the status rules of a full recompute, the wide `cases_case` rows and their 10
-indexes), so the real thing can only be slower. Python's parsing and COPY come on top
+It leaves out what the real ingestion also does (per-row foreign-key checks, rollup triggers, the
+status rules of a full recompute, the wide `cases_case` rows and their 10 indexes), so the real
+thing can only be slower. Python's parsing and COPY come on top
 (1–2 s per 100,000 lines, see docs/performance.md).
 
     DEBUG=true DATABASE_URL=postgres:///casetracker_bench .venv/bin/python manage.py shell \
         < docs/experiments/ingestion_floor.py
 
 Setup (copies of 2,000,000 cases' figures, 1.3 million records, 1.8 million events) takes about a
-minute and is not timed.
+minute and is not timed; it ends with a CHECKPOINT, which needs a superuser (or `pg_checkpoint`).
 """
 
 import tempfile
