@@ -106,10 +106,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.marketplace_case_id
 
-    @property
-    def units_reimbursed(self) -> int:
-        return self.units_reimbursed_cash + self.units_reimbursed_inventory
-
 
 class CaseSearchKey(models.Model):
     """One identifier of a case (case ID, SKU, FNSKU, ASIN, order or shipment ID), trimmed and upper-cased.

@@ -38,9 +38,6 @@ class Sort:
         sign = "-" if self.descending != reverse else ""
         return [f"{sign}{self.column}", f"{sign}id"]
 
-    def reversed(self) -> "Sort":
-        return Sort(self.alias, self.column, not self.descending)
-
 
 def sort_parse(param: str | None, *, columns: dict[str, str], default: str) -> Sort:
     """`-claimed` → claimed amount, descending. Unknown sorts fall back to `default`."""

@@ -9,10 +9,9 @@ from accounts.models import SellerAccount
 
 from .models import Case, EventSource, ReimbursementRecord
 from .money import is_currency
-from .services import records_match
+from .services import records_match, seller_account_lock
 
 
-@transaction.atomic
 def record_currency_problem(*, seller_account: SellerAccount, case_reference: str, currency: str) -> str | None:
     """Why a reimbursement in `currency` cannot count towards the case it names, or None."""
     claim = (
@@ -29,12 +28,15 @@ def record_currency_problem(*, seller_account: SellerAccount, case_reference: st
             f"a reimbursement in {currency} cannot count towards it.")
 
 
+@transaction.atomic
 def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
     """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
 
     The record is matched to the case with the same case ID in the same seller account, and
-    that case's figures and status follow, with a history entry naming the person.
+    that case's figures and status follow, with a history entry naming the person. All of it in
+    one transaction, under the account's lock, so the case cannot change currency in between.
     """
+    seller_account_lock(seller_account_id=seller_account.pk)
     currency = fields.get("currency", "")
     if not is_currency(currency):
         raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})

@@ -55,12 +55,12 @@ def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
     case.status = S.OPEN
     case.tenant_id = case.seller_account.tenant_id
     case.save()
+    source = EventSource.STAFF if actor else EventSource.SYSTEM
     CaseEvent.objects.create(
-        tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN,
-        source=EventSource.STAFF if actor else EventSource.SYSTEM, actor=actor, reason=reason,
+        tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN, source=source, actor=actor,
+        reason=reason,
     )
-    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk],
-                  source=EventSource.STAFF if actor else EventSource.SYSTEM, actor=actor,
+    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=source, actor=actor,
                   reason="Reimbursements reported before the case was recorded")
     case.refresh_from_db()
     return case
@@ -69,20 +69,22 @@ def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
 STAFF_EDITABLE_FIELDS = [
     field.name
     for field in Case._meta.concrete_fields
-    if field.editable and not field.primary_key and field.name not in {"status", "closed_on"}
+    if field.editable and not field.primary_key
+    and field.name not in {"status", "closed_on", "tenant", "seller_account"}
 ] + ["updated_at"]
-"""What a staff edit writes: never the status or the figures, which a concurrent sync may be moving."""
+"""What a staff edit writes: never the status or the figures, which a concurrent sync may be moving, nor
+the case's seller account and tenant, which it keeps for life (its records belong to that account)."""
 
 
 @transaction.atomic
 def case_update(*, case: Case, actor) -> Case:
     """Save staff edits to a case's details; the status follows if the claim itself changed. After a
-    case ID correction, the records of the old ID leave the case and those of the new one join it."""
+    correction of the case ID or the currency, the records that no longer match (another case ID,
+    another currency) leave the case, and those that now match join it."""
     seller_account_lock(seller_account_id=case.seller_account_id)
-    case.tenant_id = case.seller_account.tenant_id
     case.save(update_fields=STAFF_EDITABLE_FIELDS)
     ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
-        case_reference=case.marketplace_case_id
+        case_reference=case.marketplace_case_id, currency=case.currency
     ).update(case=None)
     attached = _records_attach(seller_account_id=case.seller_account_id, case_ids=[case.pk])
     cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason="Claim details edited",
@@ -151,7 +153,7 @@ WITH target AS (
         coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
         coalesce(sum(r.quantity_cash) FILTER (WHERE r.currency = t.currency), 0) AS cash_units,
         coalesce(sum(r.quantity_inventory) FILTER (WHERE r.currency = t.currency), 0) AS inventory_units,
-        (max(r.approval_date) AT TIME ZONE 'UTC')::date AS last_on,
+        (max(r.approval_date) FILTER (WHERE r.currency = t.currency) AT TIME ZONE 'UTC')::date AS last_on,
         max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
     FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
     GROUP BY t.id, t.status, t.recovered_amount, t.units, t.claimed_amount, t.units_claimed
@@ -259,6 +261,7 @@ def _records_attach(
         return cursor.fetchall()
 
 
+@transaction.atomic
 def records_match(
     *, seller_account_id: int, source: str, reason: str, actor=None,
     record_ids: list[int] | None = None, case_ids: list[int] | None = None,

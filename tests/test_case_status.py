@@ -196,3 +196,19 @@ def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_ama
     case = case_update(case=case, actor=staff_user)
     assert ReimbursementRecord.objects.get(pk=record.pk).case is None
     assert (case.status, case.recovered_amount) == (S.OPEN, Decimal("0.00"))
+
+
+def test_correcting_the_currency_of_a_claim_swaps_the_records_that_count(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2, currency="USD")
+    usd = add_record(case, "20.00", cash=1, currency="USD")
+    eur = add_record(case, "15.00", cash=2, currency="EUR", on=dt.date(2026, 11, 5))
+    assert ReimbursementRecord.objects.get(pk=eur.pk).case is None
+
+    case.currency = "EUR"
+    case = case_update(case=case, actor=staff_user)
+
+    assert ReimbursementRecord.objects.get(pk=usd.pk).case is None
+    assert ReimbursementRecord.objects.get(pk=eur.pk).case_id == case.pk
+    assert (case.status, case.recovered_amount, case.last_reimbursed_on) == (
+        S.FULLY_REIMBURSED, Decimal("15.00"), dt.date(2026, 11, 5)
+    )
