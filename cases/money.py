@@ -21,7 +21,7 @@ def parse_amount(text: str) -> Decimal:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise ValueError(f"{text!r} is not an amount") from None
-    if not value.is_finite():
+    if not value.is_finite() or "_" in text:  # Decimal reads Python's `1_000`; a report never writes it
         raise ValueError(f"{text!r} is not an amount")
     return value
 

@@ -74,6 +74,7 @@ TEXT_LIMITS = {
 PRODUCT_NAME_LIMIT = 500
 ZONE_NAMES = {"UTC": "+00:00", "GMT": "+00:00", "PST": "-08:00", "PDT": "-07:00"}
 _ZONE_NAME = re.compile(r"\s*(UTC|GMT|PST|PDT)$")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,10 @@ def parse_money(text: str) -> tuple[Decimal, str]:
         value = parse_amount(text)
     except ValueError as error:
         raise BadValue(str(error)) from None
+    if abs(value) >= MAX_AMOUNT:  # first: quantizing 1e30 to the cent would exceed Decimal's precision
+        raise BadValue(f"{text!r} is too large")
     if value != value.quantize(CENT):
         raise BadValue(f"{text!r} has more than two decimal places")
-    if abs(value) >= MAX_AMOUNT:
-        raise BadValue(f"{text!r} is too large")
     value = value.quantize(CENT) + 0
     return value, str(value)
 
@@ -192,7 +193,7 @@ def parse_quantity(text: str) -> tuple[int, str]:
     """A whole number of units, negative on reversals; empty is 0."""
     if not text:
         return 0, "0"
-    if not text.lstrip("+-").isdigit():
+    if not _WHOLE_NUMBER.fullmatch(text):
         raise BadValue(f"{text!r} is not a whole number")
     value = int(text)
     if abs(value) >= 2**31:
