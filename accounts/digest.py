@@ -22,6 +22,15 @@ from .models import DigestSent, Membership, Tenant
 logger = logging.getLogger(__name__)
 
 
+class DigestsNotSent(Exception):
+    """Some digests of the day failed (each is logged); the others went out and stay sent."""
+
+    def __init__(self, *, day: dt.date, sent: int, failed: int):
+        self.day, self.sent, self.failed = day, sent, failed
+        super().__init__(f"Digests of {day.isoformat()}: {sent} sent, {failed} failed (see the log); "
+                         "running it again sends only the failed ones.")
+
+
 @dataclass(frozen=True)
 class DigestLine:
     case_id: str
@@ -71,7 +80,8 @@ def digest_send(*, day: dt.date) -> int:
 
     Each digest is claimed by inserting its `DigestSent` row before sending, in the same transaction:
     a second run (even a concurrent one) finds the row and sends nothing, and a failed send releases it
-    for the next run. One member's failed send is logged and does not stop the others'.
+    for the next run. One member's failed send is logged and does not stop the others'; once all
+    were tried, `DigestsNotSent` reports the failures, so that the task retries them.
     """
     with scopes_disabled():
         memberships = (
@@ -83,7 +93,7 @@ def digest_send(*, day: dt.date) -> int:
         by_tenant: dict[Tenant, list[Membership]] = defaultdict(list)
         for membership in memberships:
             by_tenant[membership.tenant].append(membership)
-        sent = 0
+        sent = failed = 0
         for tenant, members in by_tenant.items():
             lines = [_line(case, tenant) for case in digest_cases(tenant=tenant, day=day)]
             if not lines:
@@ -92,8 +102,11 @@ def digest_send(*, day: dt.date) -> int:
                 try:
                     sent += _send_one(membership=membership, day=day, lines=lines)
                 except Exception:
+                    failed += 1
                     logger.exception("Digest of %s for %s (membership %s) failed", day, tenant, membership.pk)
-        return sent
+    if failed:
+        raise DigestsNotSent(day=day, sent=sent, failed=failed)
+    return sent
 
 
 def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) -> bool:

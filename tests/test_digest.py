@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.digest import digest_send
+from accounts.digest import DigestsNotSent, digest_send
 from accounts.models import DigestSent, Membership
 from cases.models import CaseStatus
 from cases.services import case_transition
@@ -184,8 +184,23 @@ def test_one_refused_address_does_not_stop_the_other_digests(alice_opted_in, acm
     opt_in(make_user("bob", acme), "refused@acme.test")
     add_record(make_case(acme_amazon, units_claimed=2), "20.00", cash=1)
 
-    assert digest_send(day=today()) == 1
+    with pytest.raises(DigestsNotSent) as failure:
+        digest_send(day=today())
+    assert (failure.value.sent, failure.value.failed) == (1, 1)
 
     assert [m.to for m in mail.outbox] == [["alice@acme.test"]]
     assert DigestSent.objects.filter(membership__user__username="alice").exists()
     assert not DigestSent.objects.filter(membership__user__username="bob").exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert digest_send(day=today()) == 1, "a retry sends only the digest that failed"
+    assert [m.to for m in mail.outbox] == [["alice@acme.test"], ["refused@acme.test"]]
+
+
+def test_the_command_fails_when_a_digest_could_not_be_sent(alice_opted_in, acme, acme_amazon, settings):
+    settings.EMAIL_BACKEND = "tests.test_digest.RefusingBackend"
+    opt_in(make_user("bob", acme), "refused@acme.test")
+    add_record(make_case(acme_amazon, units_claimed=2), "20.00", cash=1)
+
+    with pytest.raises(CommandError, match="1 sent, 1 failed"):
+        call_command("send_digests", "--day", today().isoformat())

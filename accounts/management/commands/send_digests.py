@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.digest import digest_send, digest_yesterday
+from accounts.digest import DigestsNotSent, digest_send, digest_yesterday
 
 
 def _day(value: str) -> dt.date:
@@ -21,5 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, day=None, **options):
         when = _day(day) if day else digest_yesterday()
-        sent = digest_send(day=when)
+        try:
+            sent = digest_send(day=when)
+        except DigestsNotSent as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(f"Digests of {when.isoformat()}: {sent} sent.")
