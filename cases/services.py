@@ -235,13 +235,21 @@ def cases_recompute(
     return RecomputeResult(changed, status_changes)
 
 
-MATCH_SQL = """
+def case_match_sql(*, row: str) -> str:
+    """The one rule matching a record (or report line) `row` to a case `c` of the same seller account,
+    which the caller's SQL requires: the same case ID, and the same currency (a reimbursement in
+    another currency than the claim stays unmatched, for staff to look at)."""
+    return (f"c.marketplace_case_id = {row}.case_reference AND c.currency = {row}.currency "
+            f"AND {row}.case_reference <> ''")
+
+
+MATCH_SQL = f"""
 UPDATE cases_reimbursementrecord r SET case_id = c.id
 FROM cases_case c
-WHERE r.case_id IS NULL AND r.case_reference <> ''
+WHERE r.case_id IS NULL
   AND r.seller_account_id = %(seller_account_id)s AND c.seller_account_id = %(seller_account_id)s
-  AND c.marketplace_case_id = r.case_reference AND c.currency = r.currency
-  AND ({scope})
+  AND {case_match_sql(row="r")}
+  AND ({{scope}})
 RETURNING r.case_id, r.id
 """
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 
 class SecretUnreadable(Exception):
@@ -36,6 +37,7 @@ def _current() -> MultiFernet:
     return _fernet(settings.FIELD_ENCRYPTION_KEY, settings.SECRET_KEY)
 
 
+@sensitive_variables("plain")
 def secret_encrypt(*, plain: str) -> str:
     """Ciphertext for a stored field; the empty string stays empty (nothing stored)."""
     if not plain:
@@ -43,6 +45,7 @@ def secret_encrypt(*, plain: str) -> str:
     return _current().encrypt(plain.encode()).decode()
 
 
+@sensitive_variables()
 def secret_decrypt(*, ciphertext: str) -> str:
     if not ciphertext:
         return ""

@@ -9,12 +9,9 @@ from django.utils import timezone
 
 from accounts.models import SellerAccount
 from cases.models import EventSource, ReimbursementRecord
-from cases.services import SELLER_ACCOUNT_LOCK_NAMESPACE, cases_recompute, seller_account_lock
+from cases.services import case_match_sql, cases_recompute, seller_account_lock
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import ReportRow, read_report_copy
-
-INGEST_LOCK_NAMESPACE = SELLER_ACCOUNT_LOCK_NAMESPACE
-"""One ingestion per account at a time, and no staff write to the account's records meanwhile."""
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RUN_SOURCE_MAX_LENGTH = SyncRun._meta.get_field("source").max_length
@@ -83,9 +80,7 @@ WITH inserted AS (
     SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in ROW_COLUMNS)},
         s.fingerprint, s.occurrence, %(source)s, s.line, now()
     FROM sync_new_rows s
-    LEFT JOIN cases_case c
-        ON c.seller_account_id = %(seller_account_id)s AND c.marketplace_case_id = s.case_reference
-        AND c.currency = s.currency AND s.case_reference <> ''
+    LEFT JOIN cases_case c ON c.seller_account_id = %(seller_account_id)s AND {case_match_sql(row="s")}
     ORDER BY s.line
     ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
     RETURNING id, case_id

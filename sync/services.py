@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import SellerAccount, SyncBackend
@@ -86,7 +87,7 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
     with scopes_disabled():
         tenant = SellerAccount.objects.select_related("tenant").get(pk=seller_account_id).tenant
     with scope(tenant=tenant), account_poll_lock(seller_account_id=seller_account_id) as acquired:
-        account = SellerAccount.objects.get(pk=seller_account_id, tenant=tenant)
+        account = SellerAccount.objects.get(pk=seller_account_id, tenant=tenant)  # fresh, under the lock
         problem = account_poll_problem(seller_account=account)
         if problem:
             raise AccountNotPollable(account, problem)
@@ -138,10 +139,8 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
 
 def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnect: bool = False) -> None:
     now = timezone.now()
-    SyncRun.objects.filter(pk=run.pk, tenant_id=account.tenant_id).update(
-        status=RunStatus.FAILED, finished_at=now, error=message
-    )
-    run.refresh_from_db()
+    run.status, run.finished_at, run.error = RunStatus.FAILED, now, message
+    run.save(update_fields=["status", "finished_at", "error"])
     fields = {"last_sync_failed_at": now, "last_sync_error": message,
               "next_sync_at": now + dt.timedelta(hours=account.sync_interval_hours)}
     if reconnect:
@@ -179,6 +178,7 @@ def pollable_account_ids() -> list[int]:
 
 
 @transaction.atomic
+@sensitive_variables("client_secret", "refresh_token")
 def seller_account_set_credentials(
     *, seller_account: SellerAccount, client_id: str, client_secret: str, refresh_token: str
 ) -> SellerAccount:

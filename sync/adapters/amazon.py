@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+from django.views.decorators.debug import sensitive_variables
 from sp_api.api import Reports
 from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base import Marketplaces
@@ -96,6 +97,7 @@ class AmazonSpApiAdapter(MarketplaceAdapter):
             return (raw.decode(declared, errors="replace") for raw in lines_of(document))
         return decode_lines(lines_of(document))
 
+    @sensitive_variables("refresh_token", "client_secret")
     def _client(self, account: SellerAccount) -> Reports:
         try:
             refresh_token = secret_decrypt(ciphertext=account.lwa_refresh_token_encrypted)

@@ -31,7 +31,6 @@ from sync.adapters import MarketplaceAdapter, lines_of
 from sync.report import AMAZON_REASONS, COLUMNS, report_line
 
 ID_PREFIX = "SBX"
-REVERSAL = REVERSAL_REASON
 MARKETPLACE_CURRENCY = {
     "ATVPDKIKX0DER": "USD", "A2EUQ1WTGCTBG2": "CAD", "A1AM78C64UM0Y8": "MXN",
     "A1F83G8C2ARO7P": "GBP", "A1PA6795UKMFR9": "EUR", "A13V1IB3VIYZZH": "EUR",
@@ -129,7 +128,7 @@ def case_timeline(case: Case, *, seed: int, seller_id: str) -> list[Row]:
         if reversible and rng.random() < 0.12:
             original = reversible[-1]
             rows.append(Row(approval=_moment(rng, day + dt.timedelta(days=rng.randint(20, 90))),
-                            reimbursement_id=_reimbursement_id(rng), reason=REVERSAL, currency=case.currency,
+                            reimbursement_id=_reimbursement_id(rng), reason=REVERSAL_REASON, currency=case.currency,
                             amount_per_unit=per_unit, amount_total=-per_unit, cash=-1,
                             original_id=original.reimbursement_id, original_type=original.reason, **product))
     else:
