@@ -5,12 +5,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import CaseStatus
 from cases.services import case_transition
 from dashboard.chart import PLOT_HEIGHT, TOP, bar_chart
 from dashboard.selectors import currency_summary_list, month_window, recovery_rate
+from dashboard.templatetags.months import month
 from tests.factories import add_record, make_case, make_seller_account
 
 S = CaseStatus
@@ -299,3 +300,11 @@ def test_an_account_without_a_report_to_poll_says_our_team_records_it(alice_clie
 
     assert "No report to poll: our team records this account" in page
     assert "Waiting for the first sync" not in page
+
+
+def test_month_names_are_cached_per_language():
+    november = dt.date(2026, 11, 1)
+    with translation.override("fr"):
+        assert month(november, "F Y") == "novembre 2026"
+    with translation.override("en"):
+        assert (month(november, "F Y"), month(november, "M")) == ("November 2026", "Nov")
