@@ -22,7 +22,9 @@ install-test: $(VENV)/.installed-test browser
 # Debian's Chromium for the end-to-end test (Playwright's own browser download does not work offline).
 browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  ($$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  >/dev/null; }
 
 run: install
 	$(PY) -m casetracker.ensure_database

@@ -1,6 +1,5 @@
-"""Three people, as in every test here: alice and bob belong to Acme; charlie to Globex.
-
-charlie should have no access to alice's stuff.
+"""Two people, as in most tests here: alice belongs to Acme, charlie to Globex (tests that need
+more people make them). charlie should have no access to alice's stuff.
 """
 
 import pytest

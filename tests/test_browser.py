@@ -20,7 +20,7 @@ PASSWORD = "browser-demo-pass"
 def page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US")
+        context = browser.new_context(locale="en-US", java_script_enabled=False)  # pages work without it
         context.set_default_timeout(15_000)
         yield context.new_page()
         browser.close()

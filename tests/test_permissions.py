@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import ScopeError, scope
 
+from cases.models import Case
 from tests.factories import make_case
 
 
@@ -149,3 +151,12 @@ def test_a_standard_user_cannot_enter_admin(alice_client, path):
     assert response.redirect_chain[0][0].startswith("/admin/login/")
     assert response.request["PATH_INFO"] == "/admin/login/"
     assert "Site administration" not in response.content.decode()
+
+
+def test_a_query_that_forgets_the_tenant_raises_outside_admin(acme_amazon):
+    make_case(acme_amazon)
+    with scope():  # what a view, task or command runs in without naming a tenant
+        with pytest.raises(ScopeError):
+            list(Case.objects.all())
+        with pytest.raises(ScopeError):
+            Case.objects.count()

@@ -11,7 +11,6 @@ from cases.services import case_transition
 from sync.adapters.sandbox import SandboxAdapter
 from sync.ingest import ingest_report
 from sync.report import COLUMNS
-from tests import factories
 from tests.worker_helpers import make_sandbox_cases, sandbox_rows
 
 NOW = timezone.now().replace(microsecond=0)
@@ -75,12 +74,12 @@ def test_cases_staff_found_not_eligible_get_nothing(acme_amazon, cases, staff_us
     assert denied.marketplace_case_id not in {row["case-id"] for row in sandbox_rows(acme_amazon, SINCE, NOW)}
 
 
-def test_a_case_answered_by_a_report_file_is_left_alone(acme_amazon):
-    case = factories.make_case(acme_amazon, marketplace_case_id="5550001",
-                               date_filed=dt.date.today() - dt.timedelta(days=200))
+def test_a_case_answered_by_a_report_file_is_left_alone(acme_amazon, cases):
+    answered = {row["case-id"] for row in sandbox_rows(acme_amazon, SINCE, NOW) if row["case-id"]}
+    case = next(case for case in cases if case.marketplace_case_id in answered)
     line = "\t".join([
-        "2026-01-05T00:00:00+00:00", "1234567", "5550001", "", "Lost_Warehouse", "SKU-1", "", "", "", "",
-        "USD", "20.00", "20.00", "1", "0", "1", "", "",
+        "2026-01-05T00:00:00+00:00", "1234567", case.marketplace_case_id, "", "Lost_Warehouse", "SKU-1", "", "", "",
+        "", case.currency, "20.00", "20.00", "1", "0", "1", "", "",
     ])
     ingest_report(seller_account=acme_amazon, lines=["\t".join(COLUMNS), line], source="file.tsv")
 

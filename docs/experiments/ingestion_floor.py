@@ -3,7 +3,10 @@
 Runs, on the bench database, the least database work any design of the ingestion must do for the
 bench report, in a transaction that is rolled back:
 
-- the lines not stored yet (one probe each of a unique line index);
+- the lines not stored yet (one probe each of a unique line index; here it leads with the approval
+  date, `(seller_account, approval_date, fingerprint, occurrence)`, where `record_unique_line` has
+  no date: a report's lines then probe and insert into the recent end of the index, a layout a
+  redesign would adopt, and the floor's to measure);
 - insert the records, each matched to its case by case ID (one probe each of the cases' unique
   index);
 - one set-based reference check instead of per-row foreign keys;

@@ -298,7 +298,7 @@ class Command(BaseCommand):
                             help="Which cases the report pays: the most recently filed (realistic), random "
                                  "ones over the three years, or both reports one after the other.")
         parser.add_argument("--tracemalloc", action="store_true",
-                            help="Export a second time under tracemalloc for Python's peak (about 3x slower).")
+                            help="Export a second time under tracemalloc for Python's peak (about 28x slower).")
         parser.add_argument("--explain", action="store_true",
                             help="Print EXPLAIN (ANALYZE, BUFFERS) of each page's slowest query.")
         parser.add_argument("--measure", choices=["export", "export-traced", "ingest"], help=argparse.SUPPRESS)
