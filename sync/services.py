@@ -1,13 +1,12 @@
 """Polling seller accounts' marketplaces: one poll of an account at a time, each recorded as a SyncRun."""
 
 import datetime as dt
-import itertools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_scopes import scope, scopes_disabled
@@ -160,15 +159,14 @@ def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], No
             .filter(accounts_pollable_q())
             .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
             .order_by("pk")
-            .values_list("pk", "sync_interval_hours")
+            .values_list("pk", flat=True)
         )
-        for hours, group in itertools.groupby(sorted(due, key=lambda item: item[1]), key=lambda item: item[1]):
-            SellerAccount.objects.filter(pk__in=[pk for pk, _ in group]).update(
-                next_sync_at=now + dt.timedelta(hours=hours)
-            )
-        for pk, _ in due:
+        SellerAccount.objects.filter(pk__in=due).update(next_sync_at=ExpressionWrapper(
+            Value(now) + F("sync_interval_hours") * Value(dt.timedelta(hours=1)), output_field=DateTimeField()
+        ))
+        for pk in due:
             transaction.on_commit(lambda pk=pk: enqueue(pk))
-    return [pk for pk, _ in due]
+    return due
 
 
 def pollable_account_ids() -> list[int]:

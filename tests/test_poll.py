@@ -84,7 +84,7 @@ def test_a_walmart_account_is_not_polled(acme):
 def test_the_scheduler_enqueues_due_accounts_once(acme, globex_amazon, django_capture_on_commit_callbacks):
     now = timezone.now()
     due = factories.make_seller_account(acme, "A1DUE", next_sync_at=now - dt.timedelta(minutes=1))
-    never = factories.make_seller_account(acme, "A1NEVER")
+    never = factories.make_seller_account(acme, "A1NEVER", sync_interval_hours=12)
     factories.make_seller_account(acme, "A1LATER", next_sync_at=now + dt.timedelta(hours=1))
     factories.make_seller_account(acme, "A1RECONNECT", needs_reconnect=True)
     factories.make_seller_account(acme, "A1OFF", connected=False)
@@ -101,6 +101,8 @@ def test_the_scheduler_enqueues_due_accounts_once(acme, globex_amazon, django_ca
     assert again == []
     due.refresh_from_db()
     assert due.next_sync_at == now + dt.timedelta(hours=4)
+    never.refresh_from_db()
+    assert never.next_sync_at == now + dt.timedelta(hours=12), "each account's own interval"
 
 
 def test_the_command_polls_every_account_and_prints_a_line_for_each(acme_amazon, globex_amazon, cases, capsys):
