@@ -5,6 +5,7 @@ more people make them). charlie should have no access to alice's stuff.
 import pytest
 from django_scopes import scopes_disabled
 
+from cases.demo import staff_group_ensure
 from tests import factories
 
 
@@ -43,6 +44,20 @@ def alice(acme):
 @pytest.fixture
 def charlie(globex):
     return factories.make_user("charlie", globex)
+
+
+@pytest.fixture
+def sam(db):
+    """Reimbursement staff: a staff user in the group, not a superuser."""
+    user = factories.make_user("sam", is_staff=True)
+    user.groups.add(staff_group_ensure())
+    return user
+
+
+@pytest.fixture
+def sam_client(client, sam):
+    client.force_login(sam)
+    return client
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Marketplace
-from cases.demo import staff_group_ensure
 from cases.models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
 from tests.factories import add_record, make_case, make_seller_account, make_user
@@ -19,20 +18,6 @@ NO_INLINES = {
     "records-TOTAL_FORMS": "0", "records-INITIAL_FORMS": "0",
     "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
 }
-
-
-@pytest.fixture
-def sam(db):
-    """Reimbursement staff: a staff user in the group, not a superuser."""
-    user = make_user("sam", is_staff=True)
-    user.groups.add(staff_group_ensure())
-    return user
-
-
-@pytest.fixture
-def sam_client(client, sam):
-    client.force_login(sam)
-    return client
 
 
 @pytest.fixture

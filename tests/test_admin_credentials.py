@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Marketplace, SellerAccount, SyncBackend
-from cases.demo import staff_group_ensure
 from sync.crypto import secret_decrypt
 from sync.models import SyncRun
 from tests.factories import make_seller_account, make_user
@@ -19,15 +18,6 @@ CLIENT_SECRET = "amzn1.oa2-cs.v1.s3cr3t-CLIENT-value"
 REFRESH_TOKEN = "Atzr|IwEBIrefresh-TOKEN-value"
 CREDENTIALS = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN}
 SECRETS = [CLIENT_SECRET, REFRESH_TOKEN, "s3cr3t-CLIENT", "refresh-TOKEN"]
-
-
-@pytest.fixture
-def sam_client(client, db):
-    """Reimbursement staff: a staff user in the group, not a superuser."""
-    sam = make_user("sam", is_staff=True)
-    sam.groups.add(staff_group_ensure())
-    client.force_login(sam)
-    return client
 
 
 @pytest.fixture

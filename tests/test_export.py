@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from cases import pagination
 from cases.models import ReimbursementType
-from tests.factories import make_case, make_seller_account
-from tests.factories import add_record
+from tests.factories import add_record, make_case, make_seller_account
 
 HEADER = ("Case ID,Seller account,Type,Status,Units claimed,Claimed amount,Recovered amount,Currency,"
           "Date filed,Last update")

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import ReimbursementType
-from tests.factories import make_case, make_seller_account
-from tests.factories import add_record
+from tests.factories import add_record, make_case, make_seller_account
 
 LIST_PAGE = 7
 """session, user, membership; seller accounts; rollup buckets; page rows; result count."""

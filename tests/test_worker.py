@@ -3,8 +3,8 @@
 import pytest
 import redis
 
-from casetracker.celery import app as celery_app
 from cases.models import ReimbursementRecord
+from casetracker.celery import app as celery_app
 from sync.models import RunStatus, SyncRun
 from sync.services import INTERRUPTED
 from sync.tasks import poll_account, poll_due_accounts
