@@ -22,7 +22,8 @@ from sync.report import COLUMNS
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
-BROKER_URL = "redis://127.0.0.1:6379/15"
+BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+"""The workers' broker; give each concurrent test run its own Redis database."""
 TYPES = list(ReimbursementType)
 
 
