@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "cases",
     "dashboard",
     "sync",
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from cases.demo import demo_seed
 from cases.models import Case, CaseStatus
+from devtools.demo import demo_seed
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

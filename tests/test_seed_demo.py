@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.models import Membership, SellerAccount, Tenant
-from cases.demo import STAFF_GROUP, demo_plan
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
+from devtools.demo import STAFF_GROUP, demo_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from cases.benchdata import bench_report_write, bench_setup
+from devtools.benchdata import bench_report_write, bench_setup
 from sync.ingest import CREATE_STAGING_SQL, ROW_COLUMNS, _copy_rows
 from sync.report import read_report_copy
 

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
-from cases.benchdata import (
+from devtools.benchdata import (
     BENCH_USER, BIG_ACCOUNTS, BIG_CASES, BIG_TENANT, bench_case_id, bench_data_generate, bench_report_write,
     bench_setup,
 )

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from cases.demo import demo_seed
+from devtools.demo import demo_seed
 
 
 class Command(BaseCommand):

@@ -17,11 +17,10 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
+from cases.models import ReimbursementType as T
+from cases.services import case_create, case_transition, records_match
 from sync.report import AMAZON_REASONS
-
-from .models import Case, CaseStatus, EventSource, ReimbursementRecord
-from .models import ReimbursementType as T
-from .services import case_create, case_transition, records_match
 
 SEED = 20261126
 END = dt.date(2026, 11, 26)
