@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
 from cases.models import ReimbursementType as T
 from cases.services import case_create, case_transition, records_match
@@ -26,19 +26,6 @@ SEED = 20261126
 END = dt.date(2026, 11, 26)
 SERVICE_START = dt.date(2025, 11, 3)
 FINGERPRINTS = uuid.UUID("6f1c2a52-9d1e-4a43-9a57-3f0f2c1d7e10")
-
-STAFF_GROUP = "Reimbursement staff"
-STAFF_PERMISSIONS = {
-    "accounts": [
-        "view_tenant", "add_tenant", "change_tenant",
-        "view_selleraccount", "add_selleraccount", "change_selleraccount",
-        "view_membership", "add_membership", "change_membership", "delete_membership",
-    ],
-    "cases": ["view_case", "add_case", "change_case", "view_reimbursementrecord", "add_reimbursementrecord",
-              "view_caseevent"],
-    "sync": ["view_syncrun"],
-}
-"""What the reimbursement team may do in admin: never delete a case, a record or history."""
 
 
 @dataclass(frozen=True)
@@ -245,19 +232,6 @@ def demo_plan(*, seed: int = SEED) -> list[tuple[TenantSpec, list[AccountPlan]]]
             accounts.append(AccountPlan(account, cases, _loose_records(account, tenant, rng)))
         plan.append((tenant, accounts))
     return plan
-
-
-def staff_group_ensure() -> Group:
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    permissions = []
-    for app_label, codenames in STAFF_PERMISSIONS.items():
-        found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
-        missing = set(codenames) - {p.codename for p in found}
-        if missing:
-            raise LookupError(f"Permissions missing in {app_label}: {sorted(missing)}; run migrate first")
-        permissions += found
-    group.permissions.set(permissions)
-    return group
 
 
 def user_ensure(*, username: str, password: str, is_staff: bool = False):

@@ -5,7 +5,7 @@ more people make them). charlie should have no access to alice's stuff.
 import pytest
 from django_scopes import scopes_disabled
 
-from devtools.demo import staff_group_ensure
+from accounts.roles import staff_group_ensure
 from tests import factories
 
 

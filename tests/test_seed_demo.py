@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.models import Membership, SellerAccount, Tenant
+from accounts.roles import STAFF_GROUP
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
-from devtools.demo import STAFF_GROUP, demo_plan
+from devtools.demo import demo_plan
 
 pytestmark = pytest.mark.django_db
 
