@@ -54,9 +54,25 @@ def test_running_seed_demo_twice_leaves_identical_counts_and_figures():
     assert "nothing changed" in output
 
 
-def test_the_plan_depends_only_on_the_seed():
-    assert demo_plan() == demo_plan()
-    assert demo_plan(seed=1) != demo_plan()
+def test_the_seeded_cases_and_records_are_the_plan_of_the_seed():
+    seed()
+    plan = [account for _, accounts in demo_plan() for account in accounts]
+    assert set(Case.objects.values_list(
+        "seller_account__external_id", "marketplace_case_id", "claimed_amount", "currency", "date_filed",
+    )) == {
+        (account.spec.external_id, *(case.fields[name] for name in (
+            "marketplace_case_id", "claimed_amount", "currency", "date_filed")))
+        for account in plan for case in account.cases
+    }
+    assert set(ReimbursementRecord.objects.values_list(
+        "seller_account__external_id", "reimbursement_id", "amount_total", "approval_date",
+    )) == {
+        (account.spec.external_id, record.reimbursement_id, record.amount_total, record.approval_date)
+        for account in plan for record in [*(r for c in account.cases for r in c.records), *account.loose_records]
+    }
+    other_seed = {case.fields["marketplace_case_id"] for _, accounts in demo_plan(seed=1)
+                  for account in accounts for case in account.cases}
+    assert not other_seed & set(Case.objects.values_list("marketplace_case_id", flat=True))
 
 
 def test_seed_data_covers_every_status_and_two_currencies_in_each_tenant():
