@@ -211,7 +211,7 @@ def cases_recompute(
     Writes a history entry for every status change and for every change of the recovered
     amount (naming `reason` and the newest record that touched the case, from `record_ids`: the
     records just added, whose ids are the highest of their cases). The
-    rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
+    rollups follow through the triggers in `cases.sql.rollups`. Running it twice changes
     nothing the second time.
 
     The caller holds `seller_account_lock` of the cases' account: every writer of an account's

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from cases.rollup_sql import INSTALL, UNINSTALL
+from cases.sql.rollups import INSTALL, UNINSTALL
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from cases.search_sql import BACKFILL, INSTALL, UNINSTALL
+from cases.sql.search import BACKFILL, INSTALL, UNINSTALL
 
 
 class Migration(migrations.Migration):

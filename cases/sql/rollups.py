@@ -1,4 +1,8 @@
-"""SQL that keeps the rollup tables right, installed as triggers by migration 0002.
+"""SQL that keeps the rollup tables right, as triggers.
+
+Migration 0002 installed the triggers with a frozen copy of `INSTALL`; this is the readable,
+generated form of the same text, and `tests/test_migrations_frozen.py` checks that the database
+still holds exactly it. A change to a trigger is a new migration carrying its own SQL.
 
 Statement-level triggers with transition tables: one ORM save or one bulk
 UPDATE of 50,000 cases both cost one grouped upsert, inside the writer's own
