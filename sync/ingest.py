@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import SellerAccount
 from cases.models import EventSource, ReimbursementRecord
-from cases.services import case_match_sql, cases_recompute, seller_account_lock
+from cases.services import cases_recompute, seller_account_lock
+from cases.sql.recompute import case_match_sql
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import ReportRow, read_report_copy
 
