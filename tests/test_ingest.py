@@ -67,7 +67,7 @@ def test_a_report_adds_its_rows_and_moves_the_cases(lost_case, damaged_case):
 
 
 def test_cases_are_recomputed_chunk_by_chunk_with_the_same_outcome(lost_case, damaged_case, monkeypatch):
-    monkeypatch.setattr("sync.ingest.RECOMPUTE_CHUNK", 1)
+    monkeypatch.setattr("cases.records.RECOMPUTE_CHUNK", 1)
     ingest(lost_case.seller_account, "report_duplicates.tsv")
     result = ingest(lost_case.seller_account, "report_overlap.tsv")
     assert (result.rows_new, result.rows_matched, result.cases_changed, result.status_changes) == (2, 1, 1, 1)
