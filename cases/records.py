@@ -8,9 +8,10 @@ from django.db import connection, transaction
 
 from accounts.models import SellerAccount
 
+from .locks import seller_account_lock
 from .models import Case, EventSource, ReimbursementRecord
 from .money import is_currency
-from .services import cases_recompute, records_match, seller_account_lock
+from .services import cases_recompute, records_match
 from .sql.records import CHUNK_SQL, CREATE_MATCHES_SQL, DROP_SQL, insert_sql, new_rows_sql
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length

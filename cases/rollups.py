@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .sql.rollups import ROLLUPS, SOURCE_TABLES, differences_sql, repair_sql
+from .sql.rollups import ROLLUPS, differences_sql, repair_sql
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,6 @@ def rollup_differences(*, tenant_id: int) -> list[Difference]:
                     )
                 )
     return found
-
-
-def rollups_lock() -> None:
-    """Keep every writer out until the transaction ends; readers (the dashboard) carry on.
-
-    Sources first, then rollups, the order in which a writer's triggers reach them. A writer that
-    holds one source table and waits for the other can still deadlock with us; PostgreSQL then
-    aborts one side and the rebuild can simply be run again. Must run inside a transaction.
-    """
-    with connection.cursor() as cursor:
-        for table in (*SOURCE_TABLES, *(rollup.table for rollup in ROLLUPS)):
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def rollups_repair(*, tenant_id: int, differences: list[Difference]) -> None:

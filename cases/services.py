@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .locks import seller_account_lock
 from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from .sql.recompute import MATCH_SQL, RECOMPUTE_SQL
 
@@ -20,20 +21,6 @@ STAFF_TRANSITIONS: dict[str, set[str]] = {
 """What staff may do. Partially and Fully Reimbursed come only from records (see `cases.sql.recompute`);
 moving to Open from Not Eligible or Closed reopens the case, which then takes the status its
 records give it."""
-
-
-SELLER_ACCOUNT_LOCK_NAMESPACE = 0x5EB1
-"""First key of `pg_advisory_xact_lock(namespace, seller_account_id)`: every write of an account's
-records or figures holds it, so a case recorded during an ingestion still meets its records, and two
-recomputes of one case never both miss each other's records."""
-
-
-def seller_account_lock(*, seller_account_id: int) -> None:
-    """Serialize writes to one seller account's records and figures until the transaction ends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s::integer)", [SELLER_ACCOUNT_LOCK_NAMESPACE, seller_account_id]
-        )
 
 
 class TransitionNotAllowed(Exception):
