@@ -110,7 +110,7 @@ class Case(models.Model):
 class CaseSearchKey(models.Model):
     """One identifier of a case (case ID, SKU, FNSKU, ASIN, order or shipment ID), trimmed and upper-cased.
 
-    Kept by database triggers on `cases_case` (see `cases.search_sql`) that fire only when an
+    Kept by database triggers on `cases_case` (see `cases.sql.search`) that fire only when an
     identifier changes, so the recompute of a case's figures never writes here.
     """
 

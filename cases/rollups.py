@@ -1,6 +1,6 @@
 """Recompute the rollup tables from cases and records, compare them with what the triggers stored, repair.
 
-The triggers in `cases.rollup_sql` keep `CaseTotals` and `MonthlyRecovery` right as writes happen;
+The triggers in `cases.sql.rollups` keep `CaseTotals` and `MonthlyRecovery` right as writes happen;
 this module is the independent check. Each rollup is recomputed with one GROUP BY over its source
 table and joined to the stored rows in the same statement (one snapshot), so a comparison is
 consistent even while sellers and the sync keep writing.
@@ -11,58 +11,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-
-@dataclass(frozen=True)
-class Rollup:
-    name: str
-    table: str
-    keys: tuple[str, ...]
-    values: tuple[str, ...]
-    types: dict[str, str]
-    recompute: str
-
-
-CASE_TOTALS = Rollup(
-    name="CaseTotals",
-    table="cases_casetotals",
-    keys=("seller_account_id", "currency", "status", "reimbursement_type"),
-    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount"),
-    types={
-        "seller_account_id": "bigint", "currency": "text", "status": "text", "reimbursement_type": "text",
-        "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
-        "shortfall_amount": "numeric",
-    },
-    recompute="""
-        SELECT seller_account_id, currency, status, reimbursement_type,
-            count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
-            sum(recovered_amount) AS recovered_amount,
-            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount
-        FROM cases_case WHERE tenant_id = %(tenant_id)s
-        GROUP BY seller_account_id, currency, status, reimbursement_type
-    """,
-)
-
-MONTHLY_RECOVERY = Rollup(
-    name="MonthlyRecovery",
-    table="cases_monthlyrecovery",
-    keys=("seller_account_id", "currency", "month", "automatic"),
-    values=("amount", "record_count"),
-    types={
-        "seller_account_id": "bigint", "currency": "text", "month": "date", "automatic": "boolean",
-        "amount": "numeric", "record_count": "bigint",
-    },
-    recompute="""
-        SELECT seller_account_id, currency,
-            date_trunc('month', approval_date AT TIME ZONE 'UTC')::date AS month,
-            case_reference = '' AS automatic,
-            sum(amount_total) AS amount, count(*) AS record_count
-        FROM cases_reimbursementrecord WHERE tenant_id = %(tenant_id)s
-        GROUP BY 1, 2, 3, 4
-    """,
-)
-
-ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY)
-SOURCE_TABLES = ("cases_case", "cases_reimbursementrecord")
+from .sql.rollups import ROLLUPS, differences_sql, repair_sql
 
 
 @dataclass(frozen=True)
@@ -84,20 +33,6 @@ class Difference:
         return f"{self.rollup} {account_label} {' '.join(keys)}: {changes}"
 
 
-def _differences_sql(rollup: Rollup) -> str:
-    keys = ", ".join(rollup.keys)
-    stored = ", ".join(f"coalesce(s.{v}, 0)" for v in rollup.values)
-    expected = ", ".join(f"coalesce(e.{v}, 0)" for v in rollup.values)
-    return f"""
-        WITH expected AS ({rollup.recompute}),
-        stored AS (SELECT {keys}, {", ".join(rollup.values)} FROM {rollup.table} WHERE tenant_id = %(tenant_id)s)
-        SELECT {keys}, {stored}, {expected}
-        FROM stored s FULL JOIN expected e USING ({keys})
-        WHERE ({stored}) IS DISTINCT FROM ({expected})
-        ORDER BY {keys}
-    """
-
-
 def rollup_differences(*, tenant_id: int) -> list[Difference]:
     """Every bucket of the tenant whose stored figures differ from a recomputation.
 
@@ -107,7 +42,7 @@ def rollup_differences(*, tenant_id: int) -> list[Difference]:
     found = []
     with connection.cursor() as cursor:
         for rollup in ROLLUPS:
-            cursor.execute(_differences_sql(rollup), {"tenant_id": tenant_id})
+            cursor.execute(differences_sql(rollup), {"tenant_id": tenant_id})
             width = len(rollup.values)
             for row in cursor.fetchall():
                 bucket = dict(zip(rollup.keys, row[: len(rollup.keys)]))
@@ -124,30 +59,6 @@ def rollup_differences(*, tenant_id: int) -> list[Difference]:
     return found
 
 
-def rollups_lock() -> None:
-    """Keep every writer out until the transaction ends; readers (the dashboard) carry on.
-
-    Sources first, then rollups, the order in which a writer's triggers reach them. A writer that
-    holds one source table and waits for the other can still deadlock with us; PostgreSQL then
-    aborts one side and the rebuild can simply be run again. Must run inside a transaction.
-    """
-    with connection.cursor() as cursor:
-        for table in (*SOURCE_TABLES, *(rollup.table for rollup in ROLLUPS)):
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-
-
-def _repair_sql(rollup: Rollup) -> str:
-    keys = ", ".join(rollup.keys)
-    values = ", ".join(rollup.values)
-    updates = ", ".join(f"{v} = EXCLUDED.{v}" for v in rollup.values)
-    arrays = ", ".join(f"%({c})s::{rollup.types[c]}[]" for c in (*rollup.keys, *rollup.values))
-    return f"""
-        INSERT INTO {rollup.table} (tenant_id, {keys}, {values})
-        SELECT %(tenant_id)s, {keys}, {values} FROM unnest({arrays}) AS fix({keys}, {values})
-        ON CONFLICT (tenant_id, {keys}) DO UPDATE SET {updates}
-    """
-
-
 def rollups_repair(*, tenant_id: int, differences: list[Difference]) -> None:
     """Write the expected figures into each differing bucket (directly: the rollup tables have no triggers)."""
     with connection.cursor() as cursor:
@@ -157,4 +68,4 @@ def rollups_repair(*, tenant_id: int, differences: list[Difference]) -> None:
                 continue
             columns = {key: [d.bucket[key] for d in fixes] for key in rollup.keys}
             columns |= {value: [d.expected[value] for d in fixes] for value in rollup.values}
-            cursor.execute(_repair_sql(rollup), {"tenant_id": tenant_id, **columns})
+            cursor.execute(repair_sql(rollup), {"tenant_id": tenant_id, **columns})

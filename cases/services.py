@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .locks import seller_account_lock
 from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
+from .sql.recompute import MATCH_SQL, RECOMPUTE_SQL
 
 S = CaseStatus
 
@@ -16,23 +18,9 @@ STAFF_TRANSITIONS: dict[str, set[str]] = {
     S.NOT_ELIGIBLE: {S.OPEN, S.CLOSED},
     S.CLOSED: {S.OPEN},
 }
-"""What staff may do. Partially and Fully Reimbursed come only from records (see RECOMPUTE_SQL);
+"""What staff may do. Partially and Fully Reimbursed come only from records (see `cases.sql.recompute`);
 moving to Open from Not Eligible or Closed reopens the case, which then takes the status its
 records give it."""
-
-
-SELLER_ACCOUNT_LOCK_NAMESPACE = 0x5EB1
-"""First key of `pg_advisory_xact_lock(namespace, seller_account_id)`: every write of an account's
-records or figures holds it, so a case recorded during an ingestion still meets its records, and two
-recomputes of one case never both miss each other's records."""
-
-
-def seller_account_lock(*, seller_account_id: int) -> None:
-    """Serialize writes to one seller account's records and figures until the transaction ends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s::integer)", [SELLER_ACCOUNT_LOCK_NAMESPACE, seller_account_id]
-        )
 
 
 class TransitionNotAllowed(Exception):
@@ -142,67 +130,6 @@ class RecomputeResult:
     status_changes: int
 
 
-RECOMPUTE_SQL = """
-WITH target AS (
-    SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed,
-        units_reimbursed_cash + units_reimbursed_inventory AS units
-    FROM cases_case WHERE id = ANY(%(case_ids)s::bigint[])
-), agg AS (
-    SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.units AS old_units,
-        t.claimed_amount, t.units_claimed,
-        coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
-        coalesce(sum(r.quantity_cash) FILTER (WHERE r.currency = t.currency), 0) AS cash_units,
-        coalesce(sum(r.quantity_inventory) FILTER (WHERE r.currency = t.currency), 0) AS inventory_units,
-        (max(r.approval_date) FILTER (WHERE r.currency = t.currency) AT TIME ZONE 'UTC')::date AS last_on,
-        max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
-    FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
-    GROUP BY t.id, t.status, t.recovered_amount, t.units, t.claimed_amount, t.units_claimed
-), derived AS (
-    SELECT a.*,
-        CASE
-            WHEN a.old_status IN ('not_eligible', 'closed') THEN a.old_status
-            WHEN a.units_claimed IS NOT NULL AND a.cash_units + a.inventory_units >= a.units_claimed
-                THEN 'fully_reimbursed'
-            WHEN a.units_claimed IS NULL AND a.recovered > 0 AND a.recovered >= a.claimed_amount
-                THEN 'fully_reimbursed'
-            WHEN a.recovered > 0 OR a.cash_units + a.inventory_units > 0 THEN 'partially_reimbursed'
-            ELSE 'open'
-        END AS new_status
-    FROM agg a
-), changed AS (
-    UPDATE cases_case c
-    SET recovered_amount = d.recovered, units_reimbursed_cash = d.cash_units,
-        units_reimbursed_inventory = d.inventory_units, last_reimbursed_on = d.last_on,
-        status = d.new_status, updated_at = now()
-    FROM derived d
-    WHERE c.id = d.id
-      AND (c.recovered_amount, c.units_reimbursed_cash, c.units_reimbursed_inventory,
-           c.last_reimbursed_on, c.status)
-          IS DISTINCT FROM (d.recovered, d.cash_units, d.inventory_units, d.last_on, d.new_status)
-    RETURNING c.id, c.tenant_id, c.status, c.recovered_amount, c.claimed_amount, c.currency,
-        c.units_reimbursed_cash, c.units_reimbursed_inventory, c.units_claimed,
-        d.old_status, d.old_recovered, d.old_units, d.cause_record
-), events AS (
-    INSERT INTO cases_caseevent
-        (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id, created_at)
-    SELECT tenant_id, id, old_status, status, %(source)s, %(actor_id)s,
-        %(reason)s || CASE WHEN old_status = status
-                           THEN ' (reimbursement recorded on a case that stays ' ||
-                                initcap(replace(status, '_', ' ')) || ')'
-                           ELSE '' END
-        || ': recovered ' || recovered_amount || ' of ' || claimed_amount || ' ' || currency
-        || ', units ' || units_reimbursed_cash || ' cash + ' || units_reimbursed_inventory || ' inventory'
-        || coalesce(' of ' || units_claimed || ' claimed', ''),
-        cause_record, now()
-    FROM changed
-    WHERE old_status <> status OR recovered_amount <> old_recovered
-       OR units_reimbursed_cash + units_reimbursed_inventory <> old_units
-    RETURNING from_status, to_status
-)
-SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_status <> to_status)
-"""
-
-
 def cases_recompute(
     *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None
 ) -> RecomputeResult:
@@ -211,7 +138,7 @@ def cases_recompute(
     Writes a history entry for every status change and for every change of the recovered
     amount (naming `reason` and the newest record that touched the case, from `record_ids`: the
     records just added, whose ids are the highest of their cases). The
-    rollups follow through the triggers in `cases.rollup_sql`. Running it twice changes
+    rollups follow through the triggers in `cases.sql.rollups`. Running it twice changes
     nothing the second time.
 
     The caller holds `seller_account_lock` of the cases' account: every writer of an account's
@@ -233,25 +160,6 @@ def cases_recompute(
         )
         changed, status_changes = cursor.fetchone()
     return RecomputeResult(changed, status_changes)
-
-
-def case_match_sql(*, row: str) -> str:
-    """The one rule matching a record (or report line) `row` to a case `c` of the same seller account,
-    which the caller's SQL requires: the same case ID, and the same currency (a reimbursement in
-    another currency than the claim stays unmatched, for staff to look at)."""
-    return (f"c.marketplace_case_id = {row}.case_reference AND c.currency = {row}.currency "
-            f"AND {row}.case_reference <> ''")
-
-
-MATCH_SQL = f"""
-UPDATE cases_reimbursementrecord r SET case_id = c.id
-FROM cases_case c
-WHERE r.case_id IS NULL
-  AND r.seller_account_id = %(seller_account_id)s AND c.seller_account_id = %(seller_account_id)s
-  AND {case_match_sql(row="r")}
-  AND ({{scope}})
-RETURNING r.case_id, r.id
-"""
 
 
 def _records_attach(

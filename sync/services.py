@@ -2,16 +2,16 @@
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import SellerAccount, SyncBackend
+from cases.locks import account_poll_lock
 from sync.adapters import CredentialsRejected, MarketplaceError, adapter_for, pollable_accounts_q
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
@@ -20,8 +20,6 @@ from sync.report import ReportError
 
 logger = logging.getLogger(__name__)
 
-POLL_LOCK_NAMESPACE = 0x5EB2
-"""First key of the session lock `pg_try_advisory_lock(namespace, seller_account_id)` held by a poll."""
 OVERLAP = dt.timedelta(days=7)
 """Rows appear in the report 4 to 5 days after approval: each window starts a week before the last sync."""
 FIRST_LOOKBACK = dt.timedelta(days=548)
@@ -34,23 +32,6 @@ class AccountNotPollable(Exception):
     def __init__(self, account: SellerAccount, why: str):
         self.account, self.why = account, why
         super().__init__(f"{account.label} cannot be polled: {why}")
-
-
-@contextmanager
-def account_poll_lock(*, seller_account_id: int) -> Iterator[bool]:
-    """Yield whether this session got the account's poll lock. PostgreSQL frees it if the process dies."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, seller_account_id])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, seller_account_id])
-            except DatabaseError:
-                connection.close()
 
 
 def account_poll_problem(*, seller_account: SellerAccount) -> str | None:

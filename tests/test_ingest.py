@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
-from cases.services import SELLER_ACCOUNT_LOCK_NAMESPACE
+from cases.locks import LockNamespace
 from sync.ingest import IngestResult, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import COLUMNS, ReportError
@@ -67,7 +67,7 @@ def test_a_report_adds_its_rows_and_moves_the_cases(lost_case, damaged_case):
 
 
 def test_cases_are_recomputed_chunk_by_chunk_with_the_same_outcome(lost_case, damaged_case, monkeypatch):
-    monkeypatch.setattr("sync.ingest.RECOMPUTE_CHUNK", 1)
+    monkeypatch.setattr("cases.records.RECOMPUTE_CHUNK", 1)
     ingest(lost_case.seller_account, "report_duplicates.tsv")
     result = ingest(lost_case.seller_account, "report_overlap.tsv")
     assert (result.rows_new, result.rows_matched, result.cases_changed, result.status_changes) == (2, 1, 1, 1)
@@ -265,7 +265,7 @@ def test_an_ingestion_waits_while_another_holds_the_accounts_lock(lost_case):
     database = connection.settings_dict
     with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
                          dbname=database["NAME"], user=database["USER"] or None) as other:
-        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SELLER_ACCOUNT_LOCK_NAMESPACE, account.pk])
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
         worker = threading.Thread(target=ingest_in_another_thread)
         worker.start()
         assert not finished.wait(timeout=1.0)

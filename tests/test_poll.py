@@ -9,11 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Marketplace, SyncBackend
+from cases.locks import LockNamespace
 from cases.models import Case, CaseStatus, ReimbursementRecord
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.services import (
     INTERRUPTED,
-    POLL_LOCK_NAMESPACE,
     AccountNotPollable,
     account_poll,
     accounts_schedule_due_polls,
@@ -54,7 +54,7 @@ def test_a_poll_while_another_poll_of_the_account_runs_is_skipped(acme_amazon, c
     settings = connection.settings_dict
     with psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
                          user=settings["USER"] or None, dbname=settings["NAME"], autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, acme_amazon.pk])
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LockNamespace.ACCOUNT_POLL, acme_amazon.pk])
         run = account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
 
     assert run.status == RunStatus.SKIPPED

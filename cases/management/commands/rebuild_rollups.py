@@ -3,7 +3,8 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount, Tenant
-from cases.rollups import rollup_differences, rollups_lock, rollups_repair
+from cases.locks import rollups_lock
+from cases.rollups import rollup_differences, rollups_repair
 
 
 class Command(BaseCommand):

@@ -1,4 +1,7 @@
-"""SQL that keeps `cases_casesearchkey` right, installed as triggers by migration 0003.
+"""SQL that keeps `cases_casesearchkey` right, as triggers.
+
+Migration 0003 installed them with a frozen copy of `INSTALL` and `BACKFILL`; this is the
+readable, generated form of the same text (see `cases.sql.rollups` on changing it).
 
 A case's search keys are its identifiers, trimmed and upper-cased, the empty ones left out.
 Inserts are handled per statement (a bulk insert of cases is one INSERT ... SELECT); updates

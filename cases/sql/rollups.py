@@ -1,10 +1,16 @@
-"""SQL that keeps the rollup tables right, installed as triggers by migration 0002.
+"""SQL that keeps the rollup tables right, as triggers; and SQL that recomputes and repairs them.
+
+Migration 0002 installed the triggers with a frozen copy of `INSTALL`; this is the readable,
+generated form of the same text, and `tests/test_migrations_frozen.py` checks that the database
+still holds exactly it. A change to a trigger is a new migration carrying its own SQL.
 
 Statement-level triggers with transition tables: one ORM save or one bulk
 UPDATE of 50,000 cases both cost one grouped upsert, inside the writer's own
 transaction. `manage.py rebuild_rollups --verify` recomputes the same figures
 from the cases and records and compares.
 """
+
+from dataclasses import dataclass
 
 CASE_BUCKET = "tenant_id, seller_account_id, currency, status, reimbursement_type"
 CASE_CONTRIBUTION = (
@@ -140,3 +146,87 @@ DROP FUNCTION IF EXISTS cases_monthly_recovery();
 DROP FUNCTION IF EXISTS cases_refuse_change();
 DROP FUNCTION IF EXISTS cases_record_only_matches();
 """
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table: its bucket keys, its summed values, their SQL types, and the query that
+    recomputes its rows of one tenant from the source table (`%(tenant_id)s`)."""
+
+    name: str
+    table: str
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    types: dict[str, str]
+    recompute: str
+
+
+CASE_TOTALS = Rollup(
+    name="CaseTotals",
+    table="cases_casetotals",
+    keys=("seller_account_id", "currency", "status", "reimbursement_type"),
+    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount"),
+    types={
+        "seller_account_id": "bigint", "currency": "text", "status": "text", "reimbursement_type": "text",
+        "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
+        "shortfall_amount": "numeric",
+    },
+    recompute="""
+        SELECT seller_account_id, currency, status, reimbursement_type,
+            count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
+            sum(recovered_amount) AS recovered_amount,
+            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount
+        FROM cases_case WHERE tenant_id = %(tenant_id)s
+        GROUP BY seller_account_id, currency, status, reimbursement_type
+    """,
+)
+
+MONTHLY_RECOVERY = Rollup(
+    name="MonthlyRecovery",
+    table="cases_monthlyrecovery",
+    keys=("seller_account_id", "currency", "month", "automatic"),
+    values=("amount", "record_count"),
+    types={
+        "seller_account_id": "bigint", "currency": "text", "month": "date", "automatic": "boolean",
+        "amount": "numeric", "record_count": "bigint",
+    },
+    recompute="""
+        SELECT seller_account_id, currency,
+            date_trunc('month', approval_date AT TIME ZONE 'UTC')::date AS month,
+            case_reference = '' AS automatic,
+            sum(amount_total) AS amount, count(*) AS record_count
+        FROM cases_reimbursementrecord WHERE tenant_id = %(tenant_id)s
+        GROUP BY 1, 2, 3, 4
+    """,
+)
+
+ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY)
+SOURCE_TABLES = ("cases_case", "cases_reimbursementrecord")
+
+
+def differences_sql(rollup: Rollup) -> str:
+    """Stored and recomputed values of every bucket of `%(tenant_id)s` where they differ, in one snapshot."""
+    keys = ", ".join(rollup.keys)
+    stored = ", ".join(f"coalesce(s.{v}, 0)" for v in rollup.values)
+    expected = ", ".join(f"coalesce(e.{v}, 0)" for v in rollup.values)
+    return f"""
+        WITH expected AS ({rollup.recompute}),
+        stored AS (SELECT {keys}, {", ".join(rollup.values)} FROM {rollup.table} WHERE tenant_id = %(tenant_id)s)
+        SELECT {keys}, {stored}, {expected}
+        FROM stored s FULL JOIN expected e USING ({keys})
+        WHERE ({stored}) IS DISTINCT FROM ({expected})
+        ORDER BY {keys}
+    """
+
+
+def repair_sql(rollup: Rollup) -> str:
+    """Upsert the expected values of the buckets given as one array parameter per column."""
+    keys = ", ".join(rollup.keys)
+    values = ", ".join(rollup.values)
+    updates = ", ".join(f"{v} = EXCLUDED.{v}" for v in rollup.values)
+    arrays = ", ".join(f"%({c})s::{rollup.types[c]}[]" for c in (*rollup.keys, *rollup.values))
+    return f"""
+        INSERT INTO {rollup.table} (tenant_id, {keys}, {values})
+        SELECT %(tenant_id)s, {keys}, {values} FROM unnest({arrays}) AS fix({keys}, {values})
+        ON CONFLICT (tenant_id, {keys}) DO UPDATE SET {updates}
+    """

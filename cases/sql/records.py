@@ -1,0 +1,79 @@
+"""SQL that writes a staged report's new lines as reimbursement records, matched to their cases.
+
+`cases.records.records_insert_staged` runs these statements, in this order, inside the caller's
+transaction; every temporary table is dropped on commit at the latest. The temporary tables
+keep the `sync_` names they had when `sync.ingest` wrote the records itself: the bench tells the
+ingestion's phases apart by the start of their SQL.
+"""
+
+from .recompute import case_match_sql
+
+CREATE_MATCHES_SQL = """
+DROP TABLE IF EXISTS pg_temp.sync_new_rows;
+DROP TABLE IF EXISTS pg_temp.sync_new_matches;
+CREATE TEMP TABLE sync_new_matches (
+    case_id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    PRIMARY KEY (case_id, record_id)
+) ON COMMIT DROP
+"""
+"""Where `insert_sql` keeps the records it attached to a case, for the cases to be recomputed
+chunk by chunk."""
+
+
+def new_rows_sql(*, staging_table: str) -> str:
+    """The lines not stored yet, each with its occurrence: a report seen before is set aside before
+    any of its lines is looked up among the cases. Each line is one probe of the unique index
+    `(seller_account, fingerprint, occurrence)` (an index-only scan), so the cost follows the size
+    of the report, not the account's history; `OFFSET 0` keeps the planner from turning the
+    NOT EXISTS into a hash anti-join that reads all of the account's records from the heap."""
+    return f"""
+CREATE TEMP TABLE sync_new_rows ON COMMIT DROP AS
+SELECT s.* FROM (
+    SELECT *, row_number() OVER (PARTITION BY fingerprint ORDER BY line) AS occurrence FROM {staging_table}
+) s
+WHERE NOT EXISTS (
+    SELECT FROM cases_reimbursementrecord r
+    WHERE r.seller_account_id = %(seller_account_id)s AND r.fingerprint = s.fingerprint
+      AND r.occurrence = s.occurrence
+    OFFSET 0
+)
+"""
+
+
+def insert_sql(*, columns: tuple[str, ...]) -> str:
+    """Insert the new lines, each already attached to the case with its case ID in the same
+    seller account (never another account's or tenant's case). Matching while inserting writes each
+    record once, instead of inserting it and then updating it. The records attached to a case are
+    kept in `sync_new_matches`. `ON CONFLICT` stays as the last guard of the unique line."""
+    return f"""
+WITH inserted AS (
+    INSERT INTO cases_reimbursementrecord (
+        tenant_id, seller_account_id, case_id, {", ".join(columns)},
+        fingerprint, occurrence, source, source_line, created_at
+    )
+    SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in columns)},
+        s.fingerprint, s.occurrence, %(source)s, s.line, now()
+    FROM sync_new_rows s
+    LEFT JOIN cases_case c ON c.seller_account_id = %(seller_account_id)s AND {case_match_sql(row="s")}
+    ORDER BY s.line
+    ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
+    RETURNING id, case_id
+), saved AS (
+    INSERT INTO sync_new_matches (case_id, record_id) SELECT case_id, id FROM inserted WHERE case_id IS NOT NULL
+)
+SELECT count(*) FROM inserted
+"""
+
+
+CHUNK_SQL = """
+WITH chunk AS (
+    SELECT DISTINCT case_id FROM sync_new_matches WHERE case_id > %(after)s ORDER BY case_id LIMIT %(size)s
+)
+SELECT (SELECT array_agg(case_id ORDER BY case_id) FROM chunk),
+    (SELECT array_agg(m.record_id ORDER BY m.record_id) FROM sync_new_matches m JOIN chunk USING (case_id))
+"""
+"""The next cases touched by the report, in id order, and their new records: Python holds one
+chunk at a time, whatever the size of the report."""
+
+DROP_SQL = "DROP TABLE sync_new_rows, sync_new_matches"

@@ -1,0 +1,83 @@
+"""Migrations carry their own SQL, and the database holds the triggers `cases.sql` describes.
+
+A migration that imported its SQL from a live module would install, on a new database, whatever
+that module says today, while existing databases keep what it said when they migrated: the
+history would describe neither. So each migration holds its SQL as text, and a trigger change is
+a new migration.
+
+The readable, generated form of the triggers stays in `cases.sql.rollups` and `cases.sql.search`
+(nothing runs it at runtime; it is what one reads and edits, then pastes into a new migration).
+The second test keeps the two honest: it reinstalls the triggers from `cases.sql` inside the
+test's transaction and compares PostgreSQL's own rendering of every `cases_` trigger and trigger
+function before and after. A change to `cases.sql` without a migration, or a migration without
+the change in `cases.sql`, fails it.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+from django.db import connection
+
+from cases.sql import rollups, search
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = sorted(path for path in ROOT.glob("*/migrations/*.py") if path.name != "__init__.py")
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in the file; a relative import shows as `.module`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def is_allowed(module: str) -> bool:
+    top = module.split(".")[0]
+    return top == "django" or top in sys.stdlib_module_names
+
+
+def test_the_migrations_are_found():
+    assert {path.parent.parent.name for path in MIGRATIONS} >= {"accounts", "cases", "sync"}
+
+
+def test_no_migration_imports_from_an_application_module():
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in MIGRATIONS
+        for line, module in imported_modules(path)
+        if not is_allowed(module)
+    ]
+    assert not offending, "migrations may import only django and the standard library:\n" + "\n".join(offending)
+
+
+CATALOG_SQL = r"""
+SELECT 'function ' || p.proname, pg_get_functiondef(p.oid)
+FROM pg_proc p
+WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'cases\_%'
+UNION ALL
+SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace AND c.relname LIKE 'cases\_%'
+ORDER BY 1
+"""
+
+
+def catalog() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(CATALOG_SQL)
+        return dict(cursor.fetchall())
+
+
+def test_the_database_holds_the_triggers_cases_sql_generates(db):
+    migrated = catalog()
+    with connection.cursor() as cursor:
+        cursor.execute(rollups.UNINSTALL + search.UNINSTALL)
+        assert catalog() == {}, "cases.sql uninstalls every trigger and function it installs"
+        cursor.execute(rollups.INSTALL + search.INSTALL)
+    assert catalog() == migrated
+    assert len(migrated) == 4 + 9 + 2 + 2
