@@ -7,8 +7,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
 from accounts.models import Marketplace, SellerAccount
-from cases.admin import ReadOnlyAdminMixin, account_choice_label
 from sync.ingest import import_report
 from sync.models import RunKind, SyncRun
 from sync.report import ReportError, decode_lines
