@@ -30,7 +30,7 @@ class Region(models.TextChoices):
 
 
 class SyncBackend(models.TextChoices):
-    """Where an account's reimbursements come from; `sync.adapters` maps each to an adapter."""
+    """Where an account's reimbursements come from; `sync.adapters.registry` maps each to an adapter."""
 
     SANDBOX = "sandbox", "Sandbox (simulated marketplace)"
     AMAZON_SP_API = "amazon_sp_api", "Amazon Selling Partner API"

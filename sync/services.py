@@ -12,7 +12,8 @@ from django.views.decorators.debug import sensitive_variables
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import SellerAccount, SyncBackend
-from sync.adapters import CredentialsRejected, MarketplaceError, adapter_for, pollable_accounts_q
+from sync.adapters.base import CredentialsRejected, MarketplaceError
+from sync.adapters.registry import adapter_for, pollable_accounts_q
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
 from sync.models import RunKind, RunStatus, SyncRun

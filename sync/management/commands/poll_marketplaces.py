@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
-from sync.adapters import MarketplaceError
+from sync.adapters.base import MarketplaceError
 from sync.models import RunKind, RunStatus
 from sync.report import ReportError
 from sync.services import UNEXPECTED, AccountNotPollable, account_poll, pollable_account_ids
