@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from sync.models import RunKind
-from sync.services import account_poll_problem, seller_account_set_credentials
+from sync.services import seller_account_set_credentials
 from sync.tasks import poll_account
 
 from .forms import SpApiCredentialsForm
@@ -109,7 +109,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
         """Queue a poll of each selected account once this request commits; say which cannot be polled."""
         queued, skipped = 0, []
         for account in queryset.order_by("pk"):
-            problem = account_poll_problem(seller_account=account)
+            problem = account.poll_problem
             if problem:
                 skipped.append(f"{account.label} ({problem})")
                 continue

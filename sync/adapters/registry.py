@@ -1,7 +1,5 @@
 """Which adapter polls an account: the registry of adapters by sync backend."""
 
-from django.db.models import Q
-
 from accounts.models import SellerAccount, SyncBackend
 
 from .amazon import AmazonSpApiAdapter
@@ -12,21 +10,13 @@ ADAPTERS: dict[str, type[MarketplaceAdapter]] = {
     SyncBackend.SANDBOX: SandboxAdapter,
     SyncBackend.AMAZON_SP_API: AmazonSpApiAdapter,
 }
-"""Backends with something to poll. `manual` has none: staff and report files move those cases.
-A Walmart adapter adds a backend here with `marketplaces = (Marketplace.WALMART,)`."""
+"""The adapter of each backend with something to poll; `accounts.models.POLLED_MARKETPLACES` names the same
+pairs (a test checks they agree). A Walmart adapter adds a backend here with
+`marketplaces = (Marketplace.WALMART,)`, and the backend there."""
 
 
 def adapter_for(account: SellerAccount) -> MarketplaceAdapter | None:
     """A fresh adapter for the account, or None when its backend has nothing to poll for its marketplace."""
-    adapter_class = ADAPTERS.get(account.sync_backend)
-    if adapter_class is None or account.marketplace not in adapter_class.marketplaces:
+    if not account.backend_polls_marketplace:
         return None
-    return adapter_class()
-
-
-def pollable_accounts_q() -> Q:
-    """Accounts whose backend has an adapter for their marketplace."""
-    q = Q(pk__in=[])
-    for backend, adapter_class in ADAPTERS.items():
-        q |= Q(sync_backend=backend, marketplace__in=adapter_class.marketplaces)
-    return q
+    return ADAPTERS[account.sync_backend]()
