@@ -1,22 +1,8 @@
 """Tenants, their seller accounts and who may see them, for the reimbursement team."""
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.contrib import admin
 
-from sync.models import RunKind
-from sync.services import account_poll_problem, seller_account_set_credentials
-from sync.tasks import poll_account
-
-from .forms import SpApiCredentialsForm
-from .models import Marketplace, Membership, SellerAccount, Tenant
-
-CREDENTIAL_FIELDS = ["client_id", "client_secret", "refresh_token"]
+from .models import Membership, SellerAccount, Tenant
 
 
 def _yes_no(value) -> str:
@@ -47,10 +33,10 @@ class TenantAdmin(admin.ModelAdmin):
 class SellerAccountAdmin(admin.ModelAdmin):
     """Only the fields named in `fieldsets` are shown: add a credential field here only if it is not secret.
 
-    Credentials are typed in on their own page (`credentials_view`) and only said to be stored or not.
+    Credentials are typed in on their own page and only said to be stored or not: `sync.admin` registers
+    this admin extended with that page and the "Poll now" action, which need the sync app.
     """
 
-    change_form_template = "admin/accounts/selleraccount/change_form.html"
     list_display = [
         "label", "tenant", "name", "connected", "service_initiated_on", "sync_backend",
         "last_synced_at", "next_sync_at", "last_sync_failed", "needs_reconnect",
@@ -58,7 +44,6 @@ class SellerAccountAdmin(admin.ModelAdmin):
     list_filter = ["tenant", "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
     list_select_related = ["tenant"]
     search_fields = ["external_id", "name", "tenant__name"]
-    actions = ["poll_now"]
     fieldsets = [
         (None, {"fields": ["tenant", "marketplace", "external_id", "name", "region", "marketplace_ids"]}),
         ("Service", {"fields": ["connected", "service_initiated_on", "needs_reconnect"]}),
@@ -103,65 +88,6 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.action(description="Poll now", permissions=["change"])
-    def poll_now(self, request, queryset):
-        """Queue a poll of each selected account once this request commits; say which cannot be polled."""
-        queued, skipped = 0, []
-        for account in queryset.order_by("pk"):
-            problem = account_poll_problem(seller_account=account)
-            if problem:
-                skipped.append(f"{account.label} ({problem})")
-                continue
-            transaction.on_commit(lambda pk=account.pk: poll_account.delay(pk, RunKind.MANUAL_POLL.value))
-            queued += 1
-        if queued:
-            plural = "s" if queued != 1 else ""
-            self.message_user(request, f"Queued a poll of {queued} seller account{plural}.", messages.SUCCESS)
-        if skipped:
-            self.message_user(request, f"Not polled: {'; '.join(skipped)}.", messages.WARNING)
-
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_credentials"
-        view = sensitive_post_parameters(*CREDENTIAL_FIELDS)(self.credentials_view)
-        return [
-            path("<path:object_id>/credentials/", self.admin_site.admin_view(view), name=name),
-            *super().get_urls(),
-        ]
-
-    @sensitive_variables()
-    def credentials_view(self, request, object_id):
-        """Staff store an Amazon account's SP-API authorization through `seller_account_set_credentials`."""
-        account = self.get_object(request, unquote(object_id))
-        if account is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, account):
-            raise PermissionDenied
-        change_url = reverse("admin:accounts_selleraccount_change", args=[account.pk])
-        if account.marketplace != Marketplace.AMAZON:
-            self.message_user(request, "Only Amazon accounts connect through SP-API.", messages.ERROR)
-            return redirect(change_url)
-        form = SpApiCredentialsForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            seller_account_set_credentials(seller_account=account, **form.cleaned_data)
-            self.log_change(request, account, "Stored new SP-API credentials.")
-            self.message_user(
-                request,
-                f"SP-API credentials of {account.label} stored; it is polled through SP-API from now on.",
-                messages.SUCCESS,
-            )
-            return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Connect SP-API credentials of {account.label}",
-            "opts": self.opts,
-            "original": account,
-            "form": form,
-            "change_url": change_url,
-            "submit_label": "Store credentials",
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/accounts/selleraccount/credentials.html", context)
 
 
 @admin.register(Membership)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django_scopes import ScopedManager
 
 
@@ -30,11 +31,37 @@ class Region(models.TextChoices):
 
 
 class SyncBackend(models.TextChoices):
-    """Where an account's reimbursements come from; `sync.adapters` maps each to an adapter."""
+    """Where an account's reimbursements come from; `POLLED_MARKETPLACES` says which ones it polls."""
 
     SANDBOX = "sandbox", "Sandbox (simulated marketplace)"
     AMAZON_SP_API = "amazon_sp_api", "Amazon Selling Partner API"
     MANUAL = "manual", "Manual (staff and report files only)"
+
+
+POLLED_MARKETPLACES: dict[str, tuple[str, ...]] = {
+    SyncBackend.SANDBOX: (Marketplace.AMAZON,),
+    SyncBackend.AMAZON_SP_API: (Marketplace.AMAZON,),
+    SyncBackend.MANUAL: (),
+}
+"""The marketplaces each backend has something to poll for. `manual` has none: staff and report files
+move those cases. `sync.adapters.registry` holds an adapter for each pair (a test checks they agree),
+so that this app can say which accounts are pollable without importing sync."""
+
+
+class SellerAccountQuerySet(models.QuerySet):
+    """The readiness vocabulary of `SellerAccount` as filters: each method matches the property of its name."""
+
+    def ready(self) -> "SellerAccountQuerySet":
+        """`SellerAccount.is_ready`: connected, with the reimbursement service initiated."""
+        return self.filter(connected=True, service_initiated_on__isnull=False)
+
+    def pollable(self) -> "SellerAccountQuerySet":
+        """`SellerAccount.is_pollable`: ready, no reconnect pending, on a backend that polls its marketplace."""
+        backend_polls = Q(pk__in=[])
+        for backend, marketplaces in POLLED_MARKETPLACES.items():
+            if marketplaces:
+                backend_polls |= Q(sync_backend=backend, marketplace__in=marketplaces)
+        return self.ready().filter(backend_polls, needs_reconnect=False)
 
 
 class SellerAccount(models.Model):
@@ -77,7 +104,7 @@ class SellerAccount(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager(tenant="tenant")
+    objects = ScopedManager(tenant="tenant", _manager_class=models.Manager.from_queryset(SellerAccountQuerySet))
 
     class Meta:
         ordering = ["marketplace", "region", "external_id"]
@@ -101,7 +128,32 @@ class SellerAccount(models.Model):
 
     @property
     def is_ready(self) -> bool:
+        """Connected and with the reimbursement service initiated: its cases are tracked."""
         return self.connected and self.service_initiated_on is not None
+
+    @property
+    def backend_polls_marketplace(self) -> bool:
+        """Its sync backend has something to poll for its marketplace (see `POLLED_MARKETPLACES`)."""
+        return self.marketplace in POLLED_MARKETPLACES.get(self.sync_backend, ())
+
+    @property
+    def is_pollable(self) -> bool:
+        """A poll can reach it now: ready, not waiting for a reconnect, on a backend that polls its marketplace."""
+        return self.poll_problem is None
+
+    @property
+    def poll_problem(self) -> str | None:
+        """Why a poll cannot reach this account now, in words for the reimbursement team; None when it can."""
+        if not self.backend_polls_marketplace:
+            return (f"there is nothing to poll for {self.get_marketplace_display()} "
+                    f"with the {self.get_sync_backend_display()} backend")
+        if not self.connected:
+            return "it is not connected"
+        if self.service_initiated_on is None:
+            return "its reimbursement service has not been initiated"
+        if self.needs_reconnect:
+            return "it needs reconnecting"
+        return None
 
     @property
     def last_sync_failed(self) -> bool:
@@ -112,7 +164,7 @@ class SellerAccount(models.Model):
 
     @property
     def setup_problems(self) -> list[str]:
-        """What keeps this account from being tracked, in words a seller can act on."""
+        """What keeps this account from being tracked or polled, in words a seller can act on."""
         problems = []
         if not self.connected:
             problems.append(

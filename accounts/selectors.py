@@ -6,7 +6,3 @@ from accounts.models import SellerAccount, Tenant
 def seller_account_list(*, tenant: Tenant) -> list[SellerAccount]:
     """The tenant's seller accounts, in the order they are shown everywhere."""
     return list(SellerAccount.objects.filter(tenant=tenant).order_by("marketplace", "region", "external_id", "id"))
-
-
-def seller_account_any_ready(*, seller_accounts: list[SellerAccount]) -> bool:
-    return any(account.is_ready for account in seller_accounts)

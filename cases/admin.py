@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
+
 from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm
 from .models import Case, CaseEvent, ReimbursementRecord
 from .money import plain
@@ -28,19 +30,6 @@ DERIVED_FIELDS = [
 
 def _money(amount, currency) -> str:
     return f"{plain(amount)} {currency}"
-
-
-class ReadOnlyAdminMixin:
-    """Facts and history: staff look, nobody adds, changes or deletes them here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -68,10 +57,6 @@ class RecordInline(ReadOnlyInline):
     ]
     readonly_fields = fields
     ordering = ["approval_date", "id"]
-
-
-def account_choice_label(account) -> str:
-    return f"{account.tenant.name} · {account.label}"
 
 
 class SellerAccountChoiceMixin:

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.access import tenant_view
-from accounts.selectors import seller_account_any_ready, seller_account_list
+from accounts.selectors import seller_account_list
 
 from . import selectors
 from .export import csv_lines, export_filename
@@ -63,7 +63,7 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
     statuses = REIMBURSED_STATUSES if reimbursed_only else tuple(CaseStatus)
     seller_accounts = seller_account_list(tenant=tenant)
     context = {"tenant": tenant, "nav": nav, "seller_accounts": seller_accounts,
-               "any_ready": seller_account_any_ready(seller_accounts=seller_accounts)}
+               "any_ready": any(account.is_ready for account in seller_accounts)}
     if not context["any_ready"]:
         return render(request, f"cases/{nav}.html", context)
 

@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "poll-due-accounts": {"task": "sync.tasks.poll_due_accounts", "schedule": 60.0},
     "send-daily-digests": {
-        "task": "accounts.tasks.send_daily_digests",
+        "task": "cases.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),  # in CELERY_TIMEZONE, which is TIME_ZONE: UTC unless changed
     },
 }

@@ -1,17 +1,25 @@
-"""Sync runs, read-only, and the staff upload of a report file downloaded from Seller Central."""
+"""Sync runs, read-only; the staff upload of a report file downloaded from Seller Central; and, on the
+seller account admin, the "Poll now" action and the page storing an account's SP-API credentials."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from accounts.admin import SellerAccountAdmin
+from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
 from accounts.models import Marketplace, SellerAccount
-from cases.admin import ReadOnlyAdminMixin, account_choice_label
+from sync.forms import SpApiCredentialsForm
 from sync.ingest import import_report
 from sync.models import RunKind, SyncRun
 from sync.report import ReportError, decode_lines
+from sync.services import seller_account_set_credentials
+from sync.tasks import poll_account
 
 RUN_FIELDS = [
     "tenant", "seller_account", "kind", "status", "source", "actor", "started_at", "finished_at",
@@ -19,6 +27,7 @@ RUN_FIELDS = [
     "status_changes", "error",
 ]
 UPLOAD_PERMISSION = "cases.add_reimbursementrecord"
+CREDENTIAL_FIELDS = ["client_id", "client_secret", "refresh_token"]
 
 
 class ReportUploadForm(forms.Form):
@@ -111,3 +120,76 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/sync/syncrun/upload.html", context)
+
+
+admin.site.unregister(SellerAccount)
+
+
+@admin.register(SellerAccount)
+class SellerAccountSyncAdmin(SellerAccountAdmin):
+    """The seller account admin of `accounts`, with what needs the sync: polling now and storing credentials.
+
+    It replaces that registration, so the admin URLs and names stay `accounts_selleraccount_*`.
+    """
+
+    change_form_template = "admin/sync/selleraccount/change_form.html"
+    actions = ["poll_now"]
+
+    @admin.action(description="Poll now", permissions=["change"])
+    def poll_now(self, request, queryset):
+        """Queue a poll of each selected account once this request commits; say which cannot be polled."""
+        queued, skipped = 0, []
+        for account in queryset.order_by("pk"):
+            problem = account.poll_problem
+            if problem:
+                skipped.append(f"{account.label} ({problem})")
+                continue
+            transaction.on_commit(lambda pk=account.pk: poll_account.delay(pk, RunKind.MANUAL_POLL.value))
+            queued += 1
+        if queued:
+            plural = "s" if queued != 1 else ""
+            self.message_user(request, f"Queued a poll of {queued} seller account{plural}.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Not polled: {'; '.join(skipped)}.", messages.WARNING)
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_credentials"
+        view = sensitive_post_parameters(*CREDENTIAL_FIELDS)(self.credentials_view)
+        return [
+            path("<path:object_id>/credentials/", self.admin_site.admin_view(view), name=name),
+            *super().get_urls(),
+        ]
+
+    @sensitive_variables()
+    def credentials_view(self, request, object_id):
+        """Staff store an Amazon account's SP-API authorization through `seller_account_set_credentials`."""
+        account = self.get_object(request, unquote(object_id))
+        if account is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, account):
+            raise PermissionDenied
+        change_url = reverse("admin:accounts_selleraccount_change", args=[account.pk])
+        if account.marketplace != Marketplace.AMAZON:
+            self.message_user(request, "Only Amazon accounts connect through SP-API.", messages.ERROR)
+            return redirect(change_url)
+        form = SpApiCredentialsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            seller_account_set_credentials(seller_account=account, **form.cleaned_data)
+            self.log_change(request, account, "Stored new SP-API credentials.")
+            self.message_user(
+                request,
+                f"SP-API credentials of {account.label} stored; it is polled through SP-API from now on.",
+                messages.SUCCESS,
+            )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Connect SP-API credentials of {account.label}",
+            "opts": self.opts,
+            "original": account,
+            "form": form,
+            "change_url": change_url,
+            "submit_label": "Store credentials",
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/sync/selleraccount/credentials.html", context)

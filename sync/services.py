@@ -12,7 +12,8 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.models import SellerAccount, SyncBackend
 from cases.locks import account_poll_lock
-from sync.adapters import CredentialsRejected, MarketplaceError, adapter_for, pollable_accounts_q
+from sync.adapters.base import CredentialsRejected, MarketplaceError
+from sync.adapters.registry import adapter_for
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
 from sync.models import RunKind, RunStatus, SyncRun
@@ -34,27 +35,6 @@ class AccountNotPollable(Exception):
         super().__init__(f"{account.label} cannot be polled: {why}")
 
 
-def account_poll_problem(*, seller_account: SellerAccount) -> str | None:
-    """Why this account cannot be polled now, or None."""
-    if adapter_for(seller_account) is None:
-        return (f"there is nothing to poll for {seller_account.get_marketplace_display()} "
-                f"with the {seller_account.get_sync_backend_display()} backend")
-    if not seller_account.connected:
-        return "it is not connected"
-    if seller_account.service_initiated_on is None:
-        return "its reimbursement service has not been initiated"
-    if seller_account.needs_reconnect:
-        return "it needs reconnecting"
-    return None
-
-
-def accounts_pollable_q() -> Q:
-    return (
-        pollable_accounts_q()
-        & Q(connected=True, service_initiated_on__isnull=False, needs_reconnect=False)
-    )
-
-
 def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
     """Poll one account's marketplace now and ingest what it reports.
 
@@ -68,7 +48,7 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
         tenant = SellerAccount.objects.select_related("tenant").get(pk=seller_account_id).tenant
     with scope(tenant=tenant), account_poll_lock(seller_account_id=seller_account_id) as acquired:
         account = SellerAccount.objects.get(pk=seller_account_id, tenant=tenant)  # fresh, under the lock
-        problem = account_poll_problem(seller_account=account)
+        problem = account.poll_problem
         if problem:
             raise AccountNotPollable(account, problem)
         if not acquired:
@@ -137,7 +117,7 @@ def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], No
     with transaction.atomic(), scopes_disabled():
         due = list(
             SellerAccount.objects.select_for_update(skip_locked=True)
-            .filter(accounts_pollable_q())
+            .pollable()
             .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -148,12 +128,6 @@ def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], No
         for pk in due:
             transaction.on_commit(lambda pk=pk: enqueue(pk))
     return due
-
-
-def pollable_account_ids() -> list[int]:
-    """Every account a poll can reach now, due or not (for operators)."""
-    with scopes_disabled():
-        return list(SellerAccount.objects.filter(accounts_pollable_q()).order_by("pk").values_list("pk", flat=True))
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from sync.adapters import MarketplaceError
+from sync.adapters.base import MarketplaceError
 from sync.models import RunKind
 from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
 

@@ -11,8 +11,8 @@ import pytest
 import respx
 
 from cases.models import Case, CaseStatus
-from sync.adapters import CredentialsRejected, Throttled
 from sync.adapters.amazon import AmazonSpApiAdapter
+from sync.adapters.base import CredentialsRejected, Throttled
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import COLUMNS
 from sync.services import account_poll, seller_account_set_credentials

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.digest import DigestsNotSent, digest_send
 from accounts.models import DigestSent, Membership
+from cases.digest import DigestsNotSent, digest_send
 from cases.models import CaseStatus
 from cases.services import case_transition
 from tests.factories import add_record, make_case, make_seller_account, make_user

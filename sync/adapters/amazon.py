@@ -27,7 +27,7 @@ from sp_api.base.exceptions import (
 )
 
 from accounts.models import Marketplace, Region, SellerAccount
-from sync.adapters import CredentialsRejected, MarketplaceAdapter, MarketplaceError, Throttled, lines_of
+from sync.adapters.base import CredentialsRejected, MarketplaceAdapter, MarketplaceError, Throttled, lines_of
 from sync.crypto import SecretUnreadable, secret_decrypt
 from sync.report import COLUMNS, decode_lines
 

@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef
 from accounts.models import Marketplace, SellerAccount
 from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord
 from cases.money import quantize
-from sync.adapters import MarketplaceAdapter, lines_of
+from sync.adapters.base import MarketplaceAdapter, lines_of
 from sync.report import AMAZON_REASONS, COLUMNS, report_line
 
 ID_PREFIX = "SBX"

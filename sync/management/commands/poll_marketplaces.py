@@ -4,10 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
-from sync.adapters import MarketplaceError
+from sync.adapters.base import MarketplaceError
 from sync.models import RunKind, RunStatus
 from sync.report import ReportError
-from sync.services import UNEXPECTED, AccountNotPollable, account_poll, pollable_account_ids
+from sync.services import UNEXPECTED, AccountNotPollable, account_poll
 
 
 class Command(BaseCommand):
@@ -29,9 +29,9 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(ids)} polls failed.")
 
     def _account_ids(self, seller_id: str | None) -> list[int]:
-        if seller_id is None:
-            return pollable_account_ids()
         with scopes_disabled():
+            if seller_id is None:
+                return list(SellerAccount.objects.pollable().order_by("pk").values_list("pk", flat=True))
             ids = list(SellerAccount.objects.filter(external_id=seller_id).values_list("pk", flat=True))
         if not ids:
             raise CommandError(f"No seller account with seller ID {seller_id!r}.")

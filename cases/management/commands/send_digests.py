@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.digest import DigestsNotSent, digest_send, digest_yesterday
+from cases.digest import DigestsNotSent, digest_send, digest_yesterday
 
 
 def _day(value: str) -> dt.date:

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from cases.models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus
-from cases.money import plain
+from accounts.models import DigestSent, Membership, Tenant
 
-from .models import DigestSent, Membership, Tenant
+from .models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus
+from .money import plain
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) 
         send_mail(
             subject=f"{membership.tenant.name}: {len(lines)} case{'s' if len(lines) != 1 else ''} "
                     f"reimbursed on {day.isoformat()}",
-            message=render_to_string("accounts/email/digest.txt", context),
+            message=render_to_string("cases/email/digest.txt", context),
             from_email=None,
             recipient_list=[membership.user.email],
         )

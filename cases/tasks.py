@@ -1,8 +1,8 @@
-"""Celery tasks of the accounts app."""
+"""Celery tasks of the cases app."""
 
 from celery import shared_task
 
-from accounts.digest import digest_send, digest_yesterday
+from cases.digest import digest_send, digest_yesterday
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -1,4 +1,4 @@
-"""Forms of the reimbursement team's admin for seller accounts."""
+"""Forms of the reimbursement team's admin for connecting seller accounts to a marketplace."""
 
 from django import forms
 
