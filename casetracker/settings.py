@@ -98,6 +98,25 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres:///casetracker")}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+"""A persistent connection is checked before each request reuses it: a PostgreSQL restart costs a
+reconnect, not a 500."""
+
+WEB_DB_TIMEOUTS = {
+    "statement_timeout": env_int("WEB_DB_STATEMENT_TIMEOUT", 30),
+    "lock_timeout": env_int("WEB_DB_LOCK_TIMEOUT", 10),
+    "idle_in_transaction_session_timeout": env_int("WEB_DB_IDLE_IN_TRANSACTION_TIMEOUT", 60),
+}
+"""Seconds that bound one statement, one lock wait and an idle open transaction of the web process
+(0 turns one off). Only the web: casetracker/wsgi.py sets CASETRACKER_WEB before the settings load,
+so Celery workers and management commands (big imports, polls, rebuild_rollups) are not bound."""
+for _name, _seconds in WEB_DB_TIMEOUTS.items():
+    if _seconds < 0:
+        raise ImproperlyConfigured(f"the web's {_name} is {_seconds} s; use 0 (off) or more")
+if env_bool("CASETRACKER_WEB", False):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+        f"-c {name}={seconds * 1000}" for name, seconds in WEB_DB_TIMEOUTS.items()
+    )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_casetracker")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

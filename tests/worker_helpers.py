@@ -63,6 +63,15 @@ def assert_figures_exact(account: SellerAccount, run: SyncRun) -> None:
     assert rollup_differences(tenant_id=account.tenant_id) == []
 
 
+def subprocess_database_url() -> str:
+    """The test database, for processes the tests start."""
+    db = connection.settings_dict
+    host = db.get("HOST") or "127.0.0.1"
+    user = db.get("USER") or ""
+    auth = f"{user}@" if user else ""
+    return f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
     """Poll `condition` until it returns something truthy; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -85,14 +94,10 @@ class Worker:
         self.starts = 0
 
     def environment(self, sandbox_delay: int) -> dict[str, str]:
-        db = connection.settings_dict
-        host = db.get("HOST") or "127.0.0.1"
-        user = db.get("USER") or ""
-        auth = f"{user}@" if user else ""
         return {
             **os.environ,
             "DEBUG": "true",
-            "DATABASE_URL": f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}",
+            "DATABASE_URL": subprocess_database_url(),
             "REDIS_URL": BROKER_URL,
             "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
             "SANDBOX_DELAY_SECONDS": str(sandbox_delay),
