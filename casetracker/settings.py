@@ -175,6 +175,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "schedule"
+"""Short tasks; also where a task not routed below goes, so that a worker always consumes it."""
+CELERY_TASK_ROUTES = {
+    "sync.tasks.poll_account": {"queue": "polls"},
+    "sync.tasks.poll_due_accounts": {"queue": "schedule"},
+    "*.send_daily_digests": {"queue": "email"},
+}
+"""Polls (up to half an hour each, waiting on Amazon) have their own workers, so slow polls never
+delay the scheduler or the email. The Procfile and docker-compose.yml run a worker for each list."""
 
 # Marketplace sync
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")

@@ -1,4 +1,10 @@
-"""Celery tasks: ids in, one service call each. All are safe to run twice."""
+"""Celery tasks: ids in, one service call each. All are safe to run twice.
+
+Each has a soft time limit (the task is interrupted and records its failure) and a hard one (its
+process is killed), both below the broker's visibility timeout so that a running task is never
+handed to a second worker. Polls go to the `polls` queue, the scheduler to `schedule`
+(settings.CELERY_TASK_ROUTES).
+"""
 
 import logging
 
@@ -14,6 +20,10 @@ logger = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 60
 MAX_RETRIES = 6
+POLL_SOFT_TIME_LIMIT = 40 * 60
+"""An SP-API report can take 30 minutes to be ready; the download and ingestion come after."""
+POLL_TIME_LIMIT = 45 * 60
+SCHEDULE_SOFT_TIME_LIMIT, SCHEDULE_TIME_LIMIT = 30, 60
 
 
 def retry_countdown(retries: int) -> int:
@@ -23,7 +33,7 @@ def retry_countdown(retries: int) -> int:
     return min(RETRY_BASE_SECONDS * 2**retries, cap)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, max_retries=MAX_RETRIES, soft_time_limit=POLL_SOFT_TIME_LIMIT, time_limit=POLL_TIME_LIMIT)
 def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None:
     try:
         account_poll(seller_account_id=seller_account_id, kind=RunKind(kind))
@@ -34,6 +44,6 @@ def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None
             raise self.retry(countdown=retry_countdown(self.request.retries)) from error
 
 
-@shared_task
+@shared_task(soft_time_limit=SCHEDULE_SOFT_TIME_LIMIT, time_limit=SCHEDULE_TIME_LIMIT)
 def poll_due_accounts() -> None:
     accounts_schedule_due_polls(now=timezone.now(), enqueue=poll_account.delay)

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 """The workers' broker; give each concurrent test run its own Redis database."""
 TYPES = list(ReimbursementType)
+QUEUES = "polls,schedule,email"
 
 
 def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 200) -> list[Case]:
@@ -87,6 +88,7 @@ class Worker:
     """A real `celery worker` process on the test database and a dedicated Redis database."""
 
     def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1):
+        """It consumes every queue of the settings' task routes."""
         self.log_dir = log_dir
         self.visibility_timeout = visibility_timeout
         self.concurrency = concurrency
@@ -109,7 +111,7 @@ class Worker:
         log = open(self.log_dir / f"worker-{self.starts}.log", "w")  # noqa: SIM115 (closed by the OS with the process)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "casetracker", "worker", "--pool", "prefork",
-             "--concurrency", str(self.concurrency), "--loglevel", "INFO",
+             "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--queues", QUEUES,
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.environment(sandbox_delay), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
