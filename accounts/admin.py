@@ -3,15 +3,14 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from sync.models import RunKind
+from sync.outbox import poll_request
 from sync.services import account_poll_problem, seller_account_set_credentials
-from sync.tasks import poll_account
 
 from .forms import SpApiCredentialsForm
 from .models import Marketplace, Membership, SellerAccount, Tenant
@@ -106,14 +105,14 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
-        """Queue a poll of each selected account once this request commits; say which cannot be polled."""
+        """Queue a poll of each selected account (through the outbox); say which cannot be polled."""
         queued, skipped = 0, []
         for account in queryset.order_by("pk"):
             problem = account_poll_problem(seller_account=account)
             if problem:
                 skipped.append(f"{account.label} ({problem})")
                 continue
-            transaction.on_commit(lambda pk=account.pk: poll_account.delay(pk, RunKind.MANUAL_POLL.value))
+            poll_request(seller_account_id=account.pk, kind=RunKind.MANUAL_POLL)
             queued += 1
         if queued:
             plural = "s" if queued != 1 else ""

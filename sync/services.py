@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, transaction
@@ -15,7 +15,7 @@ from accounts.models import SellerAccount, SyncBackend
 from sync.adapters import CredentialsRejected, MarketplaceError, adapter_for, pollable_accounts_q
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
-from sync.models import RunKind, RunStatus, SyncRun
+from sync.models import PendingPoll, RunKind, RunStatus, SyncRun
 from sync.report import ReportError
 
 logger = logging.getLogger(__name__)
@@ -147,11 +147,12 @@ def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnec
     SellerAccount.objects.filter(pk=account.pk, tenant_id=account.tenant_id).update(**fields)
 
 
-def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], None]) -> list[int]:
-    """Claim every pollable account whose next sync is due (or was never set) and enqueue its poll.
+def accounts_schedule_due_polls(*, now: dt.datetime) -> list[int]:
+    """Claim every pollable account whose next sync is due (or was never set) and write its poll to
+    the outbox (sync/outbox.py), which `polls_publish` hands to the broker.
 
-    Claiming moves `next_sync_at` one interval ahead in the same transaction, so a second call (or
-    a second beat) enqueues nothing more; `enqueue` runs once the claim is committed.
+    Claiming moves `next_sync_at` one interval ahead in the same transaction as the outbox row, so a
+    second call (or a second beat) claims nothing more, and a broker that is down loses no poll.
     """
     with transaction.atomic(), scopes_disabled():
         due = list(
@@ -164,8 +165,9 @@ def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], No
         SellerAccount.objects.filter(pk__in=due).update(next_sync_at=ExpressionWrapper(
             Value(now) + F("sync_interval_hours") * Value(dt.timedelta(hours=1)), output_field=DateTimeField()
         ))
-        for pk in due:
-            transaction.on_commit(lambda pk=pk: enqueue(pk))
+        PendingPoll.objects.bulk_create(
+            [PendingPoll(seller_account_id=pk, kind=RunKind.POLL) for pk in due], ignore_conflicts=True
+        )
     return due
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sync.adapters import MarketplaceError
 from sync.models import RunKind
+from sync.outbox import polls_publish
 from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
 
 logger = logging.getLogger(__name__)
@@ -45,5 +46,7 @@ def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None
 
 
 @shared_task(soft_time_limit=SCHEDULE_SOFT_TIME_LIMIT, time_limit=SCHEDULE_TIME_LIMIT)
-def poll_due_accounts() -> None:
-    accounts_schedule_due_polls(now=timezone.now(), enqueue=poll_account.delay)
+def poll_due_accounts() -> int:
+    """Claim the due accounts into the outbox, then publish the outbox; returns the polls sent."""
+    accounts_schedule_due_polls(now=timezone.now())
+    return polls_publish()
