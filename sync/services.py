@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -28,6 +28,7 @@ FIRST_LOOKBACK = dt.timedelta(days=548)
 POLL_KINDS = (RunKind.POLL, RunKind.MANUAL_POLL)
 UNEXPECTED = "The sync failed unexpectedly; our team has been told and will look into it."
 INTERRUPTED = "Interrupted: the process running it stopped before it finished. Nothing of it was kept."
+DATABASE_UNAVAILABLE = "The database was briefly unavailable; nothing of this run was kept and it is tried again."
 
 
 class AccountNotPollable(Exception):
@@ -118,6 +119,11 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
         logger.warning("Poll of %s (run %s) failed, %s: %s", account.label, run.pk,
                        "will retry" if error.retryable else "not retryable", error.message)
         raise
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Poll of %s (run %s) failed, will retry: the database is unavailable: %s",
+                       account.label, run.pk, error)
+        _poll_failed_if_database_allows(account, run)
+        raise
     except ReportError as error:
         _poll_failed(account, run, str(error))
         logger.error("Poll of %s (run %s): the report is unreadable: %s", account.label, run.pk, error)
@@ -145,6 +151,16 @@ def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnec
     if reconnect:
         fields["needs_reconnect"] = True
     SellerAccount.objects.filter(pk=account.pk, tenant_id=account.tenant_id).update(**fields)
+
+
+def _poll_failed_if_database_allows(account: SellerAccount, run: SyncRun) -> None:
+    """Record a poll that the database failed, if it answers again; if not, the run stays running
+    and the next poll marks it interrupted (the worker closes the broken connection after the task)."""
+    try:
+        _poll_failed(account, run, DATABASE_UNAVAILABLE)
+    except DatabaseError:
+        logger.warning("Run %s of %s stays running until the next poll: the database is unavailable",
+                       run.pk, account.label)
 
 
 def accounts_schedule_due_polls(*, now: dt.datetime) -> list[int]:

@@ -9,12 +9,14 @@ handed to a second worker. Polls go to the `polls` queue, the scheduler to `sche
 import logging
 
 from celery import shared_task
+from celery.exceptions import Reject
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from sync.adapters import MarketplaceError
 from sync.models import RunKind
-from sync.outbox import polls_publish
+from sync.outbox import poll_request, polls_publish
 from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
 
 logger = logging.getLogger(__name__)
@@ -36,13 +38,30 @@ def retry_countdown(retries: int) -> int:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, soft_time_limit=POLL_SOFT_TIME_LIMIT, time_limit=POLL_TIME_LIMIT)
 def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None:
+    """Retried with backoff on a retryable marketplace error and on a database error (a restart, a
+    lost connection, a lock or statement timeout)."""
     try:
         account_poll(seller_account_id=seller_account_id, kind=RunKind(kind))
     except AccountNotPollable as error:
         logger.info("%s", error)
     except MarketplaceError as error:
         if error.retryable and self.request.retries < self.max_retries:
-            raise self.retry(countdown=retry_countdown(self.request.retries)) from error
+            _retry(self, error, seller_account_id=seller_account_id, kind=kind)
+    except (OperationalError, InterfaceError) as error:
+        if self.request.retries >= self.max_retries:
+            raise
+        _retry(self, error, seller_account_id=seller_account_id, kind=kind)
+
+
+def _retry(task, error: Exception, *, seller_account_id: int, kind: str) -> None:
+    """Retry the poll later; if the broker refuses the retry, leave the poll in the outbox, which the
+    scheduler publishes once the broker answers again."""
+    try:
+        task.retry(countdown=retry_countdown(task.request.retries), exc=error)
+    except Reject as refused:
+        logger.warning("The broker refused the retry of a poll of account %s (%s); it waits in the outbox",
+                       seller_account_id, refused.reason)
+        poll_request(seller_account_id=seller_account_id, kind=RunKind(kind))
 
 
 @shared_task(soft_time_limit=SCHEDULE_SOFT_TIME_LIMIT, time_limit=SCHEDULE_TIME_LIMIT)

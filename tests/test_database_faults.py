@@ -1,4 +1,4 @@
-"""Database faults: the web's statement and lock timeouts and its 503 page."""
+"""Database faults: the web's statement and lock timeouts, its 503 page, and a poll the database fails."""
 
 import json
 import os
@@ -6,10 +6,12 @@ import subprocess
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 
-from tests.worker_helpers import ROOT, subprocess_database_url
+from sync.models import RunKind, RunStatus, SyncRun
+from sync.services import DATABASE_UNAVAILABLE, account_poll
+from tests.worker_helpers import ROOT, make_sandbox_cases, subprocess_database_url
 
 SHOW_TIMEOUTS = (
     "import json\n"
@@ -78,3 +80,20 @@ def test_a_page_kept_waiting_past_the_lock_timeout_answers_503_and_the_next_one_
     assert busy["Retry-After"] == "30"
     assert "Briefly unavailable" in busy.content.decode()
     assert after.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_the_database_fails_is_recorded_as_such_and_raised_for_the_retry(
+    acme_amazon, other_connection, lock_timeout_of_a_blink
+):
+    make_sandbox_cases(acme_amazon, 10)
+    other_connection.execute("LOCK TABLE cases_reimbursementrecord IN ACCESS EXCLUSIVE MODE")
+
+    with pytest.raises(OperationalError):
+        account_poll(seller_account_id=acme_amazon.pk, kind=RunKind.POLL)
+    other_connection.rollback()
+
+    (run,) = SyncRun.objects.filter(seller_account=acme_amazon)
+    assert (run.status, run.error) == (RunStatus.FAILED, DATABASE_UNAVAILABLE)
+    acme_amazon.refresh_from_db()
+    assert acme_amazon.last_sync_error == DATABASE_UNAVAILABLE
