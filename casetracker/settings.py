@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "cases",
+    "jobs",
     "dashboard",
     "sync",
 ]
@@ -184,6 +185,11 @@ CELERY_TASK_ROUTES = {
 }
 """Polls (up to half an hour each, waiting on Amazon) have their own workers, so slow polls never
 delay the scheduler or the email. The Procfile and docker-compose.yml run a worker for each list."""
+CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 3)
+"""A message is run at most this many times without finishing (its worker killed or crashed each
+time); its next delivery sets it aside (jobs.SetAsideTask) instead of running it again."""
+if CELERY_TASK_MAX_DELIVERIES < 1:
+    raise ImproperlyConfigured(f"CELERY_TASK_MAX_DELIVERIES={CELERY_TASK_MAX_DELIVERIES} must be 1 or more")
 
 # Marketplace sync
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")

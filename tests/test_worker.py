@@ -7,10 +7,12 @@ from django.db import connection
 
 from cases.models import ReimbursementRecord
 from casetracker.celery import app as celery_app
+from jobs.models import SetAsideTask
 from sync.models import RunStatus, SyncRun
 from sync.services import DATABASE_UNAVAILABLE, INTERRUPTED
 from sync.tasks import poll_account, poll_due_accounts
 from tests.worker_helpers import BROKER_URL, Worker, assert_figures_exact, make_sandbox_cases, wait_for
+from tests.worker_tasks import crash_runs_key, crash_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -119,3 +121,17 @@ def test_a_poll_whose_database_connection_is_killed_is_retried_and_completes(acm
     assert len(runs(acme_amazon, RunStatus.FAILED)) == 1
     assert_figures_exact(acme_amazon, done)
 
+
+def test_a_message_that_kills_its_worker_every_time_is_set_aside_after_three_runs(acme_amazon, start_worker):
+    make_sandbox_cases(acme_amazon, 10)
+    start_worker(visibility_timeout=4)
+
+    send(crash_worker, "poison")
+    aside = wait_for(lambda: SetAsideTask.objects.first(), timeout=90, what="the message to be set aside")
+
+    assert (aside.task_name, aside.args, aside.deliveries) == ("tests.worker_tasks.crash_worker", ["poison"], 4)
+    assert "worker was lost" in aside.last_error
+    assert int(redis.Redis.from_url(BROKER_URL).get(crash_runs_key("poison"))) == 3
+    send(poll_account, acme_amazon.pk)
+    wait_for(lambda: runs(acme_amazon, RunStatus.SUCCEEDED), timeout=60, what="a poll after the poison message")
+    assert int(redis.Redis.from_url(BROKER_URL).get(crash_runs_key("poison"))) == 3, "never run again"

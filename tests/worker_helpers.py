@@ -88,7 +88,7 @@ class Worker:
     """A real `celery worker` process on the test database and a dedicated Redis database."""
 
     def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1):
-        """It consumes every queue of the settings' task routes."""
+        """It consumes every queue of the settings' task routes, and loads the test-only tasks."""
         self.log_dir = log_dir
         self.visibility_timeout = visibility_timeout
         self.concurrency = concurrency
@@ -112,6 +112,7 @@ class Worker:
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "casetracker", "worker", "--pool", "prefork",
              "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--queues", QUEUES,
+             "--include", "tests.worker_tasks",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.environment(sandbox_delay), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
