@@ -1,7 +1,10 @@
-"""How the workers are set up: queues, time limits, and who consumes what."""
+"""How the processes are set up: queues, time limits, who consumes what, and what httpx may log."""
 
+import logging
 import re
 
+import httpx
+import respx
 from django.conf import settings
 
 from casetracker.celery import app as celery_app
@@ -45,3 +48,14 @@ def test_the_procfile_compose_and_test_workers_consume_every_queue_a_task_goes_t
     assert consumed_queues((ROOT / "Procfile").read_text()) == wanted
     assert consumed_queues((ROOT / "docker-compose.yml").read_text()) == wanted
     assert set(QUEUES.split(",")) == wanted
+
+
+@respx.mock
+def test_httpx_does_not_log_the_urls_it_fetches(caplog):
+    signed = "https://tortuga-prod-na.s3.amazonaws.com/report.txt?X-Amz-Signature=0123456789abcdef"
+    respx.get(signed).respond(200, text="report")
+    caplog.set_level(logging.DEBUG)
+
+    assert httpx.get(signed).text == "report"
+
+    assert "X-Amz-Signature" not in caplog.text
