@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -194,6 +195,16 @@ if CELERY_TASK_MAX_DELIVERIES < 1:
 # Marketplace sync
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 """Fernet key(s) for credentials at rest, comma-separated, newest first; derived from SECRET_KEY when empty."""
+_field_keys = [key.strip() for key in FIELD_ENCRYPTION_KEY.split(",") if key.strip()]
+for _position, _key in enumerate(_field_keys, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY: key {_position} of {len(_field_keys)} is not a Fernet key (32 url-safe "
+            "base64-encoded bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        ) from None
 SANDBOX_SEED = env_int("SANDBOX_SEED", 1)
 SANDBOX_DELAY_SECONDS = env_int("SANDBOX_DELAY_SECONDS", 0)
 
