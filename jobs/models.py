@@ -16,6 +16,7 @@ class SetAsideTask(models.Model):
 
     class Meta:
         ordering = ["-set_aside_at"]
+        verbose_name = "set-aside task"
 
     def __str__(self) -> str:
         return f"{self.task_name}[{self.task_id}]"
