@@ -5,7 +5,7 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casetracker.settings")
 
-app = Celery("casetracker")
+app = Celery("casetracker", task_cls="jobs.guard:GuardedTask")  # poison messages set aside, see jobs/guard.py
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_filters",
     "accounts",
     "cases",
+    "jobs",
     "dashboard",
     "sync",
     "devtools",
@@ -99,6 +101,25 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres:///casetracker")}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+"""A persistent connection is checked before each request reuses it: a PostgreSQL restart costs a
+reconnect, not a 500."""
+
+WEB_DB_TIMEOUTS = {
+    "statement_timeout": env_int("WEB_DB_STATEMENT_TIMEOUT", 30),
+    "lock_timeout": env_int("WEB_DB_LOCK_TIMEOUT", 10),
+    "idle_in_transaction_session_timeout": env_int("WEB_DB_IDLE_IN_TRANSACTION_TIMEOUT", 60),
+}
+"""Seconds that bound one statement, one lock wait and an idle open transaction of the web process
+(0 turns one off). Only the web: casetracker/wsgi.py sets CASETRACKER_WEB before the settings load,
+so Celery workers and management commands (big imports, polls, rebuild_rollups) are not bound."""
+for _name, _seconds in WEB_DB_TIMEOUTS.items():
+    if _seconds < 0:
+        raise ImproperlyConfigured(f"the web's {_name} is {_seconds} s; use 0 (off) or more")
+if env_bool("CASETRACKER_WEB", False):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+        f"-c {name}={seconds * 1000}" for name, seconds in WEB_DB_TIMEOUTS.items()
+    )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_casetracker")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -157,10 +178,34 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "schedule"
+"""Short tasks; also where a task not routed below goes, so that a worker always consumes it."""
+CELERY_TASK_ROUTES = {
+    "sync.tasks.poll_account": {"queue": "polls"},
+    "sync.tasks.poll_due_accounts": {"queue": "schedule"},
+    "*.send_daily_digests": {"queue": "email"},
+}
+"""Polls (up to half an hour each, waiting on Amazon) have their own workers, so slow polls never
+delay the scheduler or the email. The Procfile and docker-compose.yml run a worker for each list."""
+CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 3)
+"""A message is run at most this many times without finishing (its worker killed or crashed each
+time); its next delivery sets it aside (jobs.SetAsideTask) instead of running it again."""
+if CELERY_TASK_MAX_DELIVERIES < 1:
+    raise ImproperlyConfigured(f"CELERY_TASK_MAX_DELIVERIES={CELERY_TASK_MAX_DELIVERIES} must be 1 or more")
 
 # Marketplace sync
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 """Fernet key(s) for credentials at rest, comma-separated, newest first; derived from SECRET_KEY when empty."""
+_field_keys = [key.strip() for key in FIELD_ENCRYPTION_KEY.split(",") if key.strip()]
+for _position, _key in enumerate(_field_keys, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY: key {_position} of {len(_field_keys)} is not a Fernet key (32 url-safe "
+            "base64-encoded bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        ) from None
 SANDBOX_SEED = env_int("SANDBOX_SEED", 1)
 SANDBOX_DELAY_SECONDS = env_int("SANDBOX_DELAY_SECONDS", 0)
 
@@ -186,7 +231,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # At INFO they log every request's URL, and the report document's URL is pre-signed.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

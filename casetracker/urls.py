@@ -8,3 +8,5 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include("cases.urls")),
     path("t/<slug:tenant_slug>/dashboard/", include("dashboard.urls")),
 ]
+
+handler500 = "casetracker.views.server_error"

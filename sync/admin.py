@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,9 +16,9 @@ from accounts.models import Marketplace, SellerAccount
 from sync.forms import SpApiCredentialsForm
 from sync.ingest import import_report
 from sync.models import RunKind, SyncRun
+from sync.outbox import poll_request
 from sync.report import ReportError, decode_lines
 from sync.services import seller_account_set_credentials
-from sync.tasks import poll_account
 
 RUN_FIELDS = [
     "tenant", "seller_account", "kind", "status", "source", "actor", "started_at", "finished_at",
@@ -137,14 +136,14 @@ class SellerAccountSyncAdmin(SellerAccountAdmin):
 
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
-        """Queue a poll of each selected account once this request commits; say which cannot be polled."""
+        """Queue a poll of each selected account (through the outbox); say which cannot be polled."""
         queued, skipped = 0, []
         for account in queryset.order_by("pk"):
             problem = account.poll_problem
             if problem:
                 skipped.append(f"{account.label} ({problem})")
                 continue
-            transaction.on_commit(lambda pk=account.pk: poll_account.delay(pk, RunKind.MANUAL_POLL.value))
+            poll_request(seller_account_id=account.pk, kind=RunKind.MANUAL_POLL)
             queued += 1
         if queued:
             plural = "s" if queued != 1 else ""

@@ -47,3 +47,21 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.seller_account} ({self.get_status_display()})"
+
+
+class PendingPoll(models.Model):
+    """A poll claimed but not yet handed to the broker: the scheduler's outbox (see sync/outbox.py).
+
+    Written in the transaction that claims the account, deleted once the broker has the message.
+    Operational, not tenant data: no page shows it.
+    """
+
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=RunKind.choices)
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seller_account", "kind"], name="pendingpoll_account_kind")]
+
+    def __str__(self) -> str:
+        return f"{RunKind(self.kind).label} of account {self.seller_account_id}, requested {self.requested_at}"

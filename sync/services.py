@@ -2,9 +2,8 @@
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -16,7 +15,7 @@ from sync.adapters.base import CredentialsRejected, MarketplaceError
 from sync.adapters.registry import adapter_for
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
-from sync.models import RunKind, RunStatus, SyncRun
+from sync.models import PendingPoll, RunKind, RunStatus, SyncRun
 from sync.report import ReportError
 
 logger = logging.getLogger(__name__)
@@ -27,6 +26,7 @@ FIRST_LOOKBACK = dt.timedelta(days=548)
 POLL_KINDS = (RunKind.POLL, RunKind.MANUAL_POLL)
 UNEXPECTED = "The sync failed unexpectedly; our team has been told and will look into it."
 INTERRUPTED = "Interrupted: the process running it stopped before it finished. Nothing of it was kept."
+DATABASE_UNAVAILABLE = "The database was briefly unavailable; nothing of this run was kept and it is tried again."
 
 
 class AccountNotPollable(Exception):
@@ -79,6 +79,11 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
         logger.warning("Poll of %s (run %s) failed, %s: %s", account.label, run.pk,
                        "will retry" if error.retryable else "not retryable", error.message)
         raise
+    except (OperationalError, InterfaceError) as error:
+        logger.warning("Poll of %s (run %s) failed, will retry: the database is unavailable: %s",
+                       account.label, run.pk, error)
+        _poll_failed_if_database_allows(account, run)
+        raise
     except ReportError as error:
         _poll_failed(account, run, str(error))
         logger.error("Poll of %s (run %s): the report is unreadable: %s", account.label, run.pk, error)
@@ -108,11 +113,22 @@ def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnec
     SellerAccount.objects.filter(pk=account.pk, tenant_id=account.tenant_id).update(**fields)
 
 
-def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], None]) -> list[int]:
-    """Claim every pollable account whose next sync is due (or was never set) and enqueue its poll.
+def _poll_failed_if_database_allows(account: SellerAccount, run: SyncRun) -> None:
+    """Record a poll that the database failed, if it answers again; if not, the run stays running
+    and the next poll marks it interrupted (the worker closes the broken connection after the task)."""
+    try:
+        _poll_failed(account, run, DATABASE_UNAVAILABLE)
+    except DatabaseError:
+        logger.warning("Run %s of %s stays running until the next poll: the database is unavailable",
+                       run.pk, account.label)
 
-    Claiming moves `next_sync_at` one interval ahead in the same transaction, so a second call (or
-    a second beat) enqueues nothing more; `enqueue` runs once the claim is committed.
+
+def accounts_schedule_due_polls(*, now: dt.datetime) -> list[int]:
+    """Claim every pollable account whose next sync is due (or was never set) and write its poll to
+    the outbox (sync/outbox.py), which `polls_publish` hands to the broker.
+
+    Claiming moves `next_sync_at` one interval ahead in the same transaction as the outbox row, so a
+    second call (or a second beat) claims nothing more, and a broker that is down loses no poll.
     """
     with transaction.atomic(), scopes_disabled():
         due = list(
@@ -125,8 +141,9 @@ def accounts_schedule_due_polls(*, now: dt.datetime, enqueue: Callable[[int], No
         SellerAccount.objects.filter(pk__in=due).update(next_sync_at=ExpressionWrapper(
             Value(now) + F("sync_interval_hours") * Value(dt.timedelta(hours=1)), output_field=DateTimeField()
         ))
-        for pk in due:
-            transaction.on_commit(lambda pk=pk: enqueue(pk))
+        PendingPoll.objects.bulk_create(
+            [PendingPoll(seller_account_id=pk, kind=RunKind.POLL) for pk in due], ignore_conflicts=True
+        )
     return due
 
 

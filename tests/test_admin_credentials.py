@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Marketplace, SellerAccount, SyncBackend
 from sync.crypto import secret_decrypt
-from sync.models import SyncRun
+from sync.models import PendingPoll, RunKind, SyncRun
 from tests.factories import make_seller_account, make_user
 
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef"
@@ -152,7 +152,7 @@ def test_the_account_list_shows_the_sync_state(sam_client, acme_amazon):
     assert response.context["cl"].model_admin.last_sync_failed(row) is True
 
 
-def test_poll_now_queues_pollable_accounts_on_commit_and_skips_manual_ones(
+def test_poll_now_writes_pollable_accounts_to_the_outbox_and_skips_manual_ones(
     sam_client, acme_amazon, acme_walmart, django_capture_on_commit_callbacks
 ):
     selected = [acme_amazon.pk, acme_walmart.pk]
@@ -162,7 +162,10 @@ def test_poll_now_queues_pollable_accounts_on_commit_and_skips_manual_ones(
             {"action": "poll_now", "_selected_action": selected},
         )
     assert response.status_code == 302
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1, "the outbox is published once the action commits"
+    assert list(PendingPoll.objects.values_list("seller_account_id", "kind")) == [
+        (acme_amazon.pk, RunKind.MANUAL_POLL)
+    ]
     assert messages_of(response) == [
         "Queued a poll of 1 seller account.",
         "Not polled: Walmart 10009999 (there is nothing to poll for Walmart with the "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"accounts": 0, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4}
+LAYERS = {"jobs": 0, "accounts": 0, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4}
 """An app may import its own modules and those of the apps on lower layers, never a higher or equal one."""
 
 

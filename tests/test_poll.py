@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Marketplace, SyncBackend
 from cases.locks import LockNamespace
 from cases.models import Case, CaseStatus, ReimbursementRecord
-from sync.models import RunKind, RunStatus, SyncRun
+from sync.models import PendingPoll, RunKind, RunStatus, SyncRun
 from sync.services import (
     INTERRUPTED,
     AccountNotPollable,
@@ -81,7 +81,7 @@ def test_a_walmart_account_is_not_polled(acme):
     assert not SyncRun.objects.exists()
 
 
-def test_the_scheduler_enqueues_due_accounts_once(acme, globex_amazon, django_capture_on_commit_callbacks):
+def test_the_scheduler_claims_due_accounts_into_the_outbox_once(acme, globex_amazon):
     now = timezone.now()
     due = factories.make_seller_account(acme, "A1DUE", next_sync_at=now - dt.timedelta(minutes=1))
     never = factories.make_seller_account(acme, "A1NEVER", sync_interval_hours=12)
@@ -90,14 +90,14 @@ def test_the_scheduler_enqueues_due_accounts_once(acme, globex_amazon, django_ca
     factories.make_seller_account(acme, "A1OFF", connected=False)
     factories.make_seller_account(acme, "A1MANUAL", sync_backend=SyncBackend.MANUAL)
     factories.make_seller_account(acme, "10009999", marketplace=Marketplace.WALMART, region="")
-    enqueued: list[int] = []
 
-    with django_capture_on_commit_callbacks(execute=True):
-        claimed = accounts_schedule_due_polls(now=now, enqueue=enqueued.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        again = accounts_schedule_due_polls(now=now, enqueue=enqueued.append)
+    claimed = accounts_schedule_due_polls(now=now)
+    again = accounts_schedule_due_polls(now=now)
 
-    assert sorted(claimed) == sorted(enqueued) == sorted([due.pk, never.pk, globex_amazon.pk])
+    assert sorted(claimed) == sorted([due.pk, never.pk, globex_amazon.pk])
+    assert sorted(PendingPoll.objects.values_list("seller_account_id", "kind")) == sorted(
+        (pk, RunKind.POLL) for pk in claimed
+    )
     assert again == []
     due.refresh_from_db()
     assert due.next_sync_at == now + dt.timedelta(hours=4)

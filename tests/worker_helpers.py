@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 """The workers' broker; give each concurrent test run its own Redis database."""
 TYPES = list(ReimbursementType)
+QUEUES = "polls,schedule,email"
 
 
 def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 200) -> list[Case]:
@@ -63,6 +64,15 @@ def assert_figures_exact(account: SellerAccount, run: SyncRun) -> None:
     assert rollup_differences(tenant_id=account.tenant_id) == []
 
 
+def subprocess_database_url() -> str:
+    """The test database, for processes the tests start."""
+    db = connection.settings_dict
+    host = db.get("HOST") or "127.0.0.1"
+    user = db.get("USER") or ""
+    auth = f"{user}@" if user else ""
+    return f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
     """Poll `condition` until it returns something truthy; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -78,6 +88,7 @@ class Worker:
     """A real `celery worker` process on the test database and a dedicated Redis database."""
 
     def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1):
+        """It consumes every queue of the settings' task routes, and loads the test-only tasks."""
         self.log_dir = log_dir
         self.visibility_timeout = visibility_timeout
         self.concurrency = concurrency
@@ -85,14 +96,10 @@ class Worker:
         self.starts = 0
 
     def environment(self, sandbox_delay: int) -> dict[str, str]:
-        db = connection.settings_dict
-        host = db.get("HOST") or "127.0.0.1"
-        user = db.get("USER") or ""
-        auth = f"{user}@" if user else ""
         return {
             **os.environ,
             "DEBUG": "true",
-            "DATABASE_URL": f"postgres://{auth}{host}:{db.get('PORT') or 5432}/{db['NAME']}",
+            "DATABASE_URL": subprocess_database_url(),
             "REDIS_URL": BROKER_URL,
             "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
             "SANDBOX_DELAY_SECONDS": str(sandbox_delay),
@@ -104,7 +111,8 @@ class Worker:
         log = open(self.log_dir / f"worker-{self.starts}.log", "w")  # noqa: SIM115 (closed by the OS with the process)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "casetracker", "worker", "--pool", "prefork",
-             "--concurrency", str(self.concurrency), "--loglevel", "INFO",
+             "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--queues", QUEUES,
+             "--include", "tests.worker_tasks",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=self.environment(sandbox_delay), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
