@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.report import COLUMNS, MAX_PROBLEMS, ReportError, decode_lines, read_report
+from sync.report import COLUMNS, MAX_PROBLEMS, ReportError, decode_lines, read_report, read_report_copy
 
 DATA = Path(__file__).parent / "data"
 UTC = dt.timezone.utc
@@ -165,3 +165,19 @@ def test_good_rows_stream_before_the_error_at_the_end():
 
 def test_a_line_that_is_not_utf8_is_read_as_windows_1252():
     assert list(decode_lines([b"\xef\xbb\xbfhead\n", "Caf\u00e9".encode("cp1252")])) == ["\ufeffhead\n", "Caf\u00e9"]
+
+
+def test_the_fingerprint_of_a_known_line_never_changes():
+    """A changed fingerprint would make every line of a re-downloaded report count twice."""
+    loose = line(**{
+        "approval-date": " 2026-05-09 18:02:03PDT ", "amazon-order-id": "111-1234567-1234567", "sku": "SKU-1",
+        "fnsku": "X000000001", "asin": "B000000001", "product-name": "Blue widget", "condition": "NewItem",
+        "currency-unit": "usd", "amount-per-unit": "", "amount-total": "-20", "quantity-reimbursed-cash": "-1",
+        "quantity-reimbursed-inventory": "", "quantity-reimbursed-total": "-01",
+        "original-reimbursement-id": "4999", "original-reimbursement-type": "Lost_Warehouse",
+    })
+    with open(DATA / "report_basic.tsv", encoding="utf-8") as basic:
+        plain = next(read_report_copy(basic, source="report_basic.tsv"))
+    (copied,) = read_report_copy(report(loose), source="r")
+    assert plain.split("\t")[:2] == ["2", "5bb540661c1577f4151919c016ea3eec"]
+    assert copied.split("\t")[:2] == ["2", "a9f762eac5f9a9df09fdda0992fe9d32"]
