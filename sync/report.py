@@ -2,7 +2,8 @@
 
 Tab-separated, one header line, parsed by column name: any column order, unknown columns
 ignored. `read_report` streams: it holds one line at a time plus at most `MAX_PROBLEMS`
-problems, whatever the size of the file.
+problems, whatever the size of the file. Writing reports (the sandbox, the demo, the benchmark)
+is `sync.report_writer`'s job.
 """
 
 import datetime as dt
@@ -15,7 +16,6 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
-from cases.models import ReimbursementType
 from cases.money import CENT, is_currency, parse_amount
 
 COLUMNS = (
@@ -40,22 +40,6 @@ COLUMNS = (
 )
 """All of them are required: a report without, say, `sku` would give its rows other fingerprints
 than the same rows in a complete report, and they would count twice."""
-
-AMAZON_REASONS = {
-    ReimbursementType.LOST_WAREHOUSE: "Lost_Warehouse",
-    ReimbursementType.DAMAGED_WAREHOUSE: "Damaged_Warehouse",
-    ReimbursementType.LOST_INBOUND: "Lost_Inbound",
-    ReimbursementType.CUSTOMER_RETURN: "CustomerReturn",
-    ReimbursementType.REMOVAL_ORDER: "GeneralAdjustment",
-    ReimbursementType.FEE_OVERCHARGE: "GeneralAdjustment",
-    ReimbursementType.OTHER: "CustomerServiceIssue",
-}
-"""The `reason` Amazon writes when it pays a case of each type (the simulated marketplaces use it)."""
-
-
-def report_line(values: dict[str, object]) -> str:
-    """One line of a report, in `COLUMNS` order; a missing column is empty."""
-    return "\t".join(str(values.get(column, "")) for column in COLUMNS)
 
 MAX_PROBLEMS = 50
 MAX_AMOUNT = Decimal("1e12")
