@@ -21,7 +21,7 @@ from accounts.models import Marketplace, Membership, Region, SellerAccount, Tena
 from cases.models import Case
 from cases.money import quantize
 from cases.rollups import rollup_differences
-from sync.report import AMAZON_REASONS, COLUMNS, report_line
+from sync.report_writer import AMAZON_REASONS, report_header, report_line
 
 BIG_TENANT = "bench-big"
 BIG_CASES = 1_000_000
@@ -494,7 +494,7 @@ def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -
     today = dt.date.today()
     open_iter, paid_iter = iter(open_cases), iter(paid_cases)
     with open(path, "w", encoding="utf-8") as report:
-        report.write("\t".join(COLUMNS) + "\n")
+        report.write(report_header() + "\n")
         for number, kind in enumerate(kinds):
             approved = f"{today - dt.timedelta(days=5 + number % 30)}T{number % 24:02d}:17:03+00:00"
             if kind == "reversal":

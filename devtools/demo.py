@@ -20,7 +20,7 @@ from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
 from cases.models import ReimbursementType as T
 from cases.services import case_create, case_transition, records_match
-from sync.report import AMAZON_REASONS
+from sync.report_writer import AMAZON_REASONS
 
 SEED = 20261126
 END = dt.date(2026, 11, 26)

@@ -11,38 +11,18 @@ from accounts.models import SellerAccount
 from cases.models import ReimbursementRecord
 from cases.records import records_insert_staged
 from sync.models import RunKind, RunStatus, SyncRun
-from sync.report import ReportRow, read_report_copy
+from sync.report import STAGING_COLUMNS, read_report_copy, staging_columns_sql
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RUN_SOURCE_MAX_LENGTH = SyncRun._meta.get_field("source").max_length
 
-STAGING_COLUMNS = ReportRow._fields
-"""In the order of `sync.report.ReportRow` and of the lines of `sync.report.read_report_copy`."""
 ROW_COLUMNS = STAGING_COLUMNS[2:]
 """The record's own columns: all but the line number and the fingerprint."""
 
-CREATE_STAGING_SQL = """
+CREATE_STAGING_SQL = f"""
 DROP TABLE IF EXISTS pg_temp.sync_report_rows;
 CREATE TEMP TABLE sync_report_rows (
-    line integer NOT NULL,
-    fingerprint uuid NOT NULL,
-    case_reference text NOT NULL,
-    approval_date timestamptz NOT NULL,
-    reimbursement_id text NOT NULL,
-    amazon_order_id text NOT NULL,
-    reason text NOT NULL,
-    sku text NOT NULL,
-    fnsku text NOT NULL,
-    asin text NOT NULL,
-    product_name text NOT NULL,
-    condition text NOT NULL,
-    currency text NOT NULL,
-    amount_per_unit numeric NOT NULL,
-    amount_total numeric NOT NULL,
-    quantity_cash integer NOT NULL,
-    quantity_inventory integer NOT NULL,
-    original_reimbursement_id text NOT NULL,
-    original_reimbursement_type text NOT NULL
+{staging_columns_sql()}
 ) ON COMMIT DROP
 """
 
@@ -51,6 +31,7 @@ SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1
 SET LOCAL synchronous_commit = off
 """
 """Settings for the rest of the ingestion's transaction, explained in `ingest_report`."""
+
 
 @dataclass(frozen=True)
 class IngestResult:

@@ -1,8 +1,11 @@
 """Amazon's FBA Reimbursements report (`GET_FBA_REIMBURSEMENTS_DATA`), read line by line.
 
 Tab-separated, one header line, parsed by column name: any column order, unknown columns
-ignored. `read_report` streams: it holds one line at a time plus at most `MAX_PROBLEMS`
-problems, whatever the size of the file.
+ignored. Each column is declared once, in `COLUMN_TABLE`: its header, how it is read and
+checked, and where it is stored; the header list, the checks and the staging table's columns
+are derived from it. `read_report_copy` streams: it holds one line at a time plus at most
+`MAX_PROBLEMS` problems, whatever the size of the file. Writing reports (the sandbox, the demo,
+the benchmark) is `sync.report_writer`'s job.
 """
 
 import datetime as dt
@@ -13,65 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
 
-from cases.models import ReimbursementType
 from cases.money import CENT, is_currency, parse_amount
-
-COLUMNS = (
-    "approval-date",
-    "reimbursement-id",
-    "case-id",
-    "amazon-order-id",
-    "reason",
-    "sku",
-    "fnsku",
-    "asin",
-    "product-name",
-    "condition",
-    "currency-unit",
-    "amount-per-unit",
-    "amount-total",
-    "quantity-reimbursed-cash",
-    "quantity-reimbursed-inventory",
-    "quantity-reimbursed-total",
-    "original-reimbursement-id",
-    "original-reimbursement-type",
-)
-"""All of them are required: a report without, say, `sku` would give its rows other fingerprints
-than the same rows in a complete report, and they would count twice."""
-
-AMAZON_REASONS = {
-    ReimbursementType.LOST_WAREHOUSE: "Lost_Warehouse",
-    ReimbursementType.DAMAGED_WAREHOUSE: "Damaged_Warehouse",
-    ReimbursementType.LOST_INBOUND: "Lost_Inbound",
-    ReimbursementType.CUSTOMER_RETURN: "CustomerReturn",
-    ReimbursementType.REMOVAL_ORDER: "GeneralAdjustment",
-    ReimbursementType.FEE_OVERCHARGE: "GeneralAdjustment",
-    ReimbursementType.OTHER: "CustomerServiceIssue",
-}
-"""The `reason` Amazon writes when it pays a case of each type (the simulated marketplaces use it)."""
-
-
-def report_line(values: dict[str, object]) -> str:
-    """One line of a report, in `COLUMNS` order; a missing column is empty."""
-    return "\t".join(str(values.get(column, "")) for column in COLUMNS)
 
 MAX_PROBLEMS = 50
 MAX_AMOUNT = Decimal("1e12")
-TEXT_LIMITS = {
-    "reimbursement-id": 64,
-    "case-id": 64,
-    "amazon-order-id": 64,
-    "reason": 64,
-    "sku": 64,
-    "fnsku": 20,
-    "asin": 20,
-    "condition": 64,
-    "original-reimbursement-id": 64,
-    "original-reimbursement-type": 64,
-}
-PRODUCT_NAME_LIMIT = 500
 ZONE_NAMES = {"UTC": "+00:00", "GMT": "+00:00", "PST": "-08:00", "PDT": "-07:00"}
 _ZONE_NAME = re.compile(r"\s*(UTC|GMT|PST|PDT)$")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -113,33 +62,6 @@ class ReportError(Exception):
     @property
     def unlisted(self) -> int:
         return self.problem_count - len(self.problems)
-
-
-class ReportRow(NamedTuple):
-    """One valid line, its values normalized (dates in UTC, amounts as Decimal to the cent).
-
-    The fields are in the order of the ingestion's staging table, so a row is written as is.
-    """
-
-    line: int
-    fingerprint: str
-    case_reference: str
-    approval_date: dt.datetime
-    reimbursement_id: str
-    amazon_order_id: str
-    reason: str
-    sku: str
-    fnsku: str
-    asin: str
-    product_name: str
-    condition: str
-    currency: str
-    amount_per_unit: Decimal
-    amount_total: Decimal
-    quantity_cash: int
-    quantity_inventory: int
-    original_reimbursement_id: str
-    original_reimbursement_type: str
 
 
 class BadValue(ValueError):
@@ -212,31 +134,75 @@ def parse_currency(text: str) -> tuple[str, str]:
 def parse_required_text(text: str) -> tuple[str, str]:
     if not text:
         raise BadValue("is empty")
-    if len(text) > TEXT_LIMITS["reimbursement-id"]:
-        raise BadValue(f"is longer than {TEXT_LIMITS['reimbursement-id']} characters")
     return text, text
 
 
-PARSERS: dict[str, Callable[[str], tuple[object, str]]] = {
-    "approval-date": parse_date,
-    "reimbursement-id": parse_required_text,
-    "currency-unit": parse_currency,
-    "amount-per-unit": parse_amount_or_zero,
-    "amount-total": parse_money,
-    "quantity-reimbursed-cash": parse_quantity,
-    "quantity-reimbursed-inventory": parse_quantity,
-    "quantity-reimbursed-total": parse_quantity,
-}
-"""Columns read into a value; every other column is text, checked against `TEXT_LIMITS`."""
+Parser = Callable[[str], tuple[object, str]]
+"""Reads a value: returns it and its normalized text, or raises BadValue."""
 
-ROW_ORDER = (
-    "case-id", "approval-date", "reimbursement-id", "amazon-order-id", "reason", "sku", "fnsku", "asin",
-    "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total",
-    "quantity-reimbursed-cash", "quantity-reimbursed-inventory",
-    "original-reimbursement-id", "original-reimbursement-type",
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the report: its header, how its value is read and checked, where it is stored."""
+
+    header: str
+    field: str | None
+    """Its staging column and ReimbursementRecord field; None: checked, not kept."""
+    sql_type: str = "text"
+    parse: Parser | None = None
+    """None: the value is its text, stripped."""
+    limit: int | None = None
+    """The most characters its text may have."""
+    cut: bool = False
+    """A longer text is cut to `limit` instead of making the line bad."""
+    identity: bool = True
+    """Part of the line's fingerprint."""
+
+
+COLUMN_TABLE = (
+    Column("approval-date", "approval_date", "timestamptz", parse=parse_date),
+    Column("reimbursement-id", "reimbursement_id", parse=parse_required_text, limit=64),
+    Column("case-id", "case_reference", limit=64),
+    Column("amazon-order-id", "amazon_order_id", limit=64),
+    Column("reason", "reason", limit=64),
+    Column("sku", "sku", limit=64),
+    Column("fnsku", "fnsku", limit=20),
+    Column("asin", "asin", limit=20),
+    Column("product-name", "product_name", limit=500, cut=True, identity=False),
+    Column("condition", "condition", limit=64),
+    Column("currency-unit", "currency", parse=parse_currency),
+    Column("amount-per-unit", "amount_per_unit", "numeric", parse=parse_amount_or_zero),
+    Column("amount-total", "amount_total", "numeric", parse=parse_money),
+    Column("quantity-reimbursed-cash", "quantity_cash", "integer", parse=parse_quantity),
+    Column("quantity-reimbursed-inventory", "quantity_inventory", "integer", parse=parse_quantity),
+    Column("quantity-reimbursed-total", None, parse=parse_quantity),
+    Column("original-reimbursement-id", "original_reimbursement_id", limit=64),
+    Column("original-reimbursement-type", "original_reimbursement_type", limit=64),
 )
-"""The report columns in ReportRow's order (after line and fingerprint); `quantity-reimbursed-total`
-is checked, not kept."""
+"""Every column of Amazon's report, in its order, which is also the order of the values hashed
+into a line's fingerprint: adding, removing or moving a column changes every fingerprint, and
+every line of a report downloaded again would count twice.
+
+All of them are required: a report without, say, `sku` would give its rows other fingerprints
+than the same rows in a complete report, and they would count twice. `quantity-reimbursed-total`
+is checked against the two other quantities, not kept."""
+
+COLUMNS = tuple(column.header for column in COLUMN_TABLE)
+"""The headers, in the report's order."""
+
+_STAGING = (
+    ("line", "integer"),
+    ("fingerprint", "uuid"),
+    *((column.field, column.sql_type) for column in COLUMN_TABLE if column.field),
+)
+STAGING_COLUMNS = tuple(name for name, _ in _STAGING)
+"""The columns of ingestion's staging table, in the order of the lines of `read_report_copy`:
+the line number, the fingerprint, then the kept columns in the report's order."""
+
+
+def staging_columns_sql() -> str:
+    """The column definitions of ingestion's staging table, for its CREATE TABLE."""
+    return ",\n".join(f"{name} {sql_type} NOT NULL" for name, sql_type in _STAGING)
 
 
 def fingerprint(normalized: Iterable[str]) -> str:
@@ -284,38 +250,60 @@ def _read_header(lines: Iterator[str], source: str) -> tuple[int, list[int]]:
     return number, [positions[column] for column in COLUMNS]
 
 
-_INDEX = {column: index for index, column in enumerate(COLUMNS)}
-_TYPED = tuple((_INDEX[column], column, parse) for column, parse in PARSERS.items())
-_LIMITED = tuple((_INDEX[column], column, limit) for column, limit in TEXT_LIMITS.items() if column not in PARSERS)
-_PRODUCT_NAME = _INDEX["product-name"]
-_SHORT_LIMIT = min(limit for _, _, limit in _LIMITED)
-_LONG_LIMIT = max(limit for _, _, limit in _LIMITED)
-_SHORT_TEXTS = itemgetter(*(index for index, _, limit in _LIMITED if limit == _SHORT_LIMIT))
-_LONG_TEXTS = itemgetter(*(index for index, _, limit in _LIMITED if limit == _LONG_LIMIT))
-assert {limit for _, _, limit in _LIMITED} == {_SHORT_LIMIT, _LONG_LIMIT}, "the length check knows two limits"
-_ROW_PICK = itemgetter(*(_INDEX[column] for column in ROW_ORDER))
+_INDEX = {column.header: index for index, column in enumerate(COLUMN_TABLE)}
+_PARSED_CHECKS = tuple((index, column) for index, column in enumerate(COLUMN_TABLE) if column.parse)
+_TEXT_CHECKS = tuple(
+    (index, column) for index, column in enumerate(COLUMN_TABLE) if not column.parse and column.limit and not column.cut
+)
+_LIMITED = tuple((index, column.limit) for index, column in enumerate(COLUMN_TABLE) if column.limit and not column.cut)
+_SHORT_LIMIT = min(limit for _, limit in _LIMITED)
+_LONG_LIMIT = max(limit for _, limit in _LIMITED)
+assert {limit for _, limit in _LIMITED} == {_SHORT_LIMIT, _LONG_LIMIT}, "the length check knows two limits"
+_SHORT_TEXTS = itemgetter(*(index for index, limit in _LIMITED if limit == _SHORT_LIMIT))
+_LONG_TEXTS = itemgetter(*(index for index, limit in _LIMITED if limit == _LONG_LIMIT))
+((_CUT, _CUT_LIMIT),) = ((index, column.limit) for index, column in enumerate(COLUMN_TABLE) if column.cut)
+(_UNHASHED,) = (index for index, column in enumerate(COLUMN_TABLE) if not column.identity)
+_KEPT = itemgetter(*(index for index, column in enumerate(COLUMN_TABLE) if column.field))
 
 
-_DATE, _REIMBURSEMENT, _CURRENCY, _PER_UNIT, _TOTAL_AMOUNT, _CASH, _INVENTORY, _UNITS = (_INDEX[c] for c in PARSERS)
+def _reader(header: str) -> tuple[int, Parser]:
+    index = _INDEX[header]
+    parse = COLUMN_TABLE[index].parse
+    assert parse is not None, f"{header} is read by a parser"
+    return index, parse
 
 
-def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> tuple[str, list[str], list[object]] | None:
-    """The line's fingerprint, its normalized texts in `COLUMNS` order (the product name cut to its
-    limit) and the values of its `PARSERS` columns, in that order; None if it is bad.
+_DATE, _read_date = _reader("approval-date")
+_REIMBURSEMENT, _read_reimbursement = _reader("reimbursement-id")
+_CURRENCY, _read_currency = _reader("currency-unit")
+_PER_UNIT, _read_per_unit = _reader("amount-per-unit")
+_TOTAL_AMOUNT, _read_total_amount = _reader("amount-total")
+_CASH, _read_cash = _reader("quantity-reimbursed-cash")
+_INVENTORY, _read_inventory = _reader("quantity-reimbursed-inventory")
+_UNITS, _read_units = _reader("quantity-reimbursed-total")
+assert [index for index, _ in _PARSED_CHECKS] == [
+    _DATE, _REIMBURSEMENT, _CURRENCY, _PER_UNIT, _TOTAL_AMOUNT, _CASH, _INVENTORY, _UNITS
+], "the straight path of `_parse_line` reads every parsed column"
 
-    A good line goes through the straight path; the first bad value sends the line through
-    `_line_problems`, which notes every problem of the line.
+
+def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> tuple[str, list[str]] | None:
+    """The line's fingerprint and its normalized texts in `COLUMNS` order (a `cut` text cut to its
+    limit); None if it is bad.
+
+    A good line goes through the straight path, unrolled for speed: each parsed column read by
+    its column's parser, then one length check per limit. The first bad value sends the line
+    through `_line_problems`, which notes every problem of the line.
     """
     texts = [text.strip() for text in raw]
     try:
-        date, texts[_DATE] = parse_date(texts[_DATE])
-        reimbursement, texts[_REIMBURSEMENT] = parse_required_text(texts[_REIMBURSEMENT])
-        currency, texts[_CURRENCY] = parse_currency(texts[_CURRENCY])
-        per_unit, texts[_PER_UNIT] = parse_amount_or_zero(texts[_PER_UNIT])
-        total_amount, texts[_TOTAL_AMOUNT] = parse_money(texts[_TOTAL_AMOUNT])
-        cash, texts[_CASH] = parse_quantity(texts[_CASH])
-        inventory, texts[_INVENTORY] = parse_quantity(texts[_INVENTORY])
-        units, texts[_UNITS] = parse_quantity(texts[_UNITS])
+        _, texts[_DATE] = _read_date(texts[_DATE])
+        _, texts[_REIMBURSEMENT] = _read_reimbursement(texts[_REIMBURSEMENT])
+        _, texts[_CURRENCY] = _read_currency(texts[_CURRENCY])
+        _, texts[_PER_UNIT] = _read_per_unit(texts[_PER_UNIT])
+        _, texts[_TOTAL_AMOUNT] = _read_total_amount(texts[_TOTAL_AMOUNT])
+        cash, texts[_CASH] = _read_cash(texts[_CASH])
+        inventory, texts[_INVENTORY] = _read_inventory(texts[_INVENTORY])
+        units, texts[_UNITS] = _read_units(texts[_UNITS])
     except BadValue:
         _line_problems(number, [text.strip() for text in raw], problems)
         return None
@@ -325,25 +313,30 @@ def _parse_line(number: int, raw: Iterable[str], problems: _Problems) -> tuple[s
     if units != cash + inventory:
         problems.add(number, "quantity-reimbursed-total", f"{units} is not cash {cash} + inventory {inventory}")
         return None
-    name = texts[_PRODUCT_NAME]
-    texts[_PRODUCT_NAME] = ""
+    unhashed = texts[_UNHASHED]
+    texts[_UNHASHED] = ""
     print_ = fingerprint(texts)
-    texts[_PRODUCT_NAME] = name[:PRODUCT_NAME_LIMIT]
-    return print_, texts, [date, reimbursement, currency, per_unit, total_amount, cash, inventory, units]
+    texts[_UNHASHED] = unhashed
+    texts[_CUT] = texts[_CUT][:_CUT_LIMIT]
+    return print_, texts
 
 
 def _line_problems(number: int, texts: list[str], problems: _Problems) -> None:
-    for index, column, parse in _TYPED:
+    """Every bad value of the line: the parsed columns first, then the lengths of the texts."""
+    for index, column in _PARSED_CHECKS:
         try:
-            parse(texts[index])
+            text = column.parse(texts[index])[1]
         except BadValue as error:
-            problems.add(number, column, str(error))
-    for index, column, limit in _LIMITED:
-        if len(texts[index]) > limit:
-            problems.add(number, column, f"is longer than {limit} characters")
+            problems.add(number, column.header, str(error))
+            continue
+        if column.limit and len(text) > column.limit:
+            problems.add(number, column.header, f"is longer than {column.limit} characters")
+    for index, column in _TEXT_CHECKS:
+        if len(texts[index]) > column.limit:
+            problems.add(number, column.header, f"is longer than {column.limit} characters")
 
 
-def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str, list[str], list[object]]]:
+def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str, list[str]]]:
     iterator = iter(lines)
     number, positions = _read_header(iterator, source)
     width = max(positions) + 1
@@ -364,8 +357,13 @@ def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str,
         raise ReportError(source=source, problems=problems.kept, problem_count=problems.count)
 
 
-def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
-    """Yield every valid row of the report, in file order.
+def read_report_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
+    """Yield every valid row of the report, in file order, as a line of PostgreSQL's COPY text
+    format in `STAGING_COLUMNS` order.
+
+    The values are the normalized texts (ISO dates in UTC, amounts to the cent, quantities as
+    whole numbers), which PostgreSQL reads into typed values through `staging_columns_sql`;
+    building the line from them is cheaper than formatting typed values for COPY.
 
     Tolerates a byte-order mark, CRLF, blank lines, unknown columns and unknown reasons.
     A missing column raises ReportError at once (line 1). Bad values are collected while the
@@ -373,22 +371,8 @@ def read_report(lines: Iterable[str], *, source: str) -> Iterator[ReportRow]:
     bad. The caller must therefore consume the whole iterator before it writes anything for
     good (ingestion does it inside a transaction).
     """
-    for number, print_, texts, typed in _parsed_lines(lines, source):
-        values: list[object] = list(texts)
-        for (index, _, _), value in zip(_TYPED, typed):
-            values[index] = value
-        yield ReportRow(number, print_, *_ROW_PICK(values))
-
-
-def read_report_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
-    """The rows of `read_report` as lines of PostgreSQL's COPY text format, in ReportRow's order.
-
-    The values are the normalized texts (ISO dates in UTC, amounts to the cent), which PostgreSQL
-    reads into the same values as ReportRow's; building the line from them is cheaper than
-    having the COPY adapter format typed values. Same checks, same errors, same streaming.
-    """
-    for number, print_, texts, _ in _parsed_lines(lines, source):
-        text = "\t".join(_ROW_PICK(texts))
+    for number, print_, texts in _parsed_lines(lines, source):
+        text = "\t".join(_KEPT(texts))
         if "\\" in text or "\r" in text or "\n" in text:
             text = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
         yield f"{number}\t{print_}\t{text}\n"

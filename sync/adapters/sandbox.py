@@ -28,7 +28,7 @@ from accounts.models import Marketplace, SellerAccount
 from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord
 from cases.money import quantize
 from sync.adapters.base import MarketplaceAdapter, lines_of
-from sync.report import AMAZON_REASONS, COLUMNS, report_line
+from sync.report_writer import AMAZON_REASONS, report_header, report_line
 
 ID_PREFIX = "SBX"
 MARKETPLACE_CURRENCY = {
@@ -194,7 +194,7 @@ class SandboxAdapter(MarketplaceAdapter):
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         report = tempfile.TemporaryFile("w+", encoding="utf-8")
-        report.write("\t".join(COLUMNS) + "\n")
+        report.write(report_header() + "\n")
         for case in answerable_cases(account).iterator(chunk_size=2000):
             for row in case_timeline(case, seed=self.seed, seller_id=account.external_id):
                 if since <= row.approval < until:
