@@ -95,20 +95,8 @@ def cursor_value(*, model: type[models.Model], column: str, text: str):
     precision) or that the pager never writes (a timestamp without an offset) raises `CursorValueError`.
     """
     field = model._meta.get_field(column)
-    try:
-        if isinstance(field, models.DateTimeField):
-            value = dt.datetime.fromisoformat(text)
-            if value.tzinfo is None:
-                raise CursorValueError(f"{column}: a timestamp without a time zone")
-            return value
-        if isinstance(field, models.DateField):
-            return dt.date.fromisoformat(text)
-        if isinstance(field, models.DecimalField):
-            value = Decimal(text)
-            DecimalValidator(field.max_digits, field.decimal_places)(value)
-            return value
-    except (ValueError, InvalidOperation, ValidationError) as error:
-        raise CursorValueError(f"{column}: {text[:40]!r} is not a {field.get_internal_type()}") from error
+    if isinstance(field, (models.DateField, models.DecimalField)):
+        return _typed(field, text)
     if "\x00" in text:
         raise CursorValueError(f"{column}: a NUL character")
     if field.max_length is not None and len(text) > field.max_length:
@@ -118,6 +106,22 @@ def cursor_value(*, model: type[models.Model], column: str, text: str):
     except UnicodeEncodeError as error:
         raise CursorValueError(f"{column}: not encodable as UTF-8") from error
     return text
+
+
+def _typed(field: models.Field, text: str):
+    try:
+        if isinstance(field, models.DateTimeField):
+            value = dt.datetime.fromisoformat(text)
+        elif isinstance(field, models.DateField):
+            value = dt.date.fromisoformat(text)
+        else:
+            value = Decimal(text)
+            DecimalValidator(field.max_digits, field.decimal_places)(value)
+    except (ValueError, InvalidOperation, ValidationError) as error:
+        raise CursorValueError(f"{field.name}: {text[:40]!r} is not a {field.get_internal_type()}") from error
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        raise CursorValueError(f"{field.name}: a timestamp without a time zone")
+    return value
 
 
 def _beyond(queryset: models.QuerySet, sort: Sort, value, pk: int, *, forward: bool) -> models.QuerySet:
