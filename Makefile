@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test bench install install-test browser check
+.PHONY: run test stress bench install install-test browser check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +37,11 @@ run: install
 
 test: install-test
 	$(VENV)/bin/pytest --create-db
+
+# The fuzz tests at full count; make test runs them with 50 examples each. Options: make stress FUZZ_EXAMPLES=5000
+stress: export FUZZ_EXAMPLES ?= 1000
+stress: install-test
+	$(VENV)/bin/pytest --create-db -m fuzz --hypothesis-show-statistics
 
 check: install-test
 	$(PY) manage.py check

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.lookups import GreaterThan, LessThan
@@ -20,6 +22,10 @@ from django.db.models.lookups import GreaterThan, LessThan
 PER_PAGE = 50
 EXPORT_CHUNK = 2000
 LAST = "last"
+MAX_TOKEN = 2048
+"""Longer than any cursor the pager writes (a 64-character value of astral characters, JSON-escaped)."""
+MAX_ID = 2**63 - 1
+"""Ids are bigint."""
 
 
 @dataclass(frozen=True)
@@ -65,28 +71,57 @@ def cursor_encode(*, sort: Sort, after: bool, row: models.Model) -> str:
 
 def cursor_decode(token: str | None) -> Cursor | None:
     """A cursor read back from the query string, or None for a missing or mangled one."""
-    if not token or token == LAST:
+    if not token or token == LAST or len(token) > MAX_TOKEN:
         return None
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         sort, direction, value, pk = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
+    except (binascii.Error, ValueError, TypeError, RecursionError):
         return None
     if not (isinstance(sort, str) and direction in ("a", "b") and isinstance(value, str)
-            and isinstance(pk, int) and not isinstance(pk, bool)):
+            and isinstance(pk, int) and not isinstance(pk, bool) and 1 <= pk <= MAX_ID):
         return None
     return Cursor(sort, direction == "a", value, pk)
 
 
-def _typed(model: type[models.Model], column: str, text: str):
+class CursorValueError(ValueError):
+    """A cursor's sort value that no row of the sort column could hold."""
+
+
+def cursor_value(*, model: type[models.Model], column: str, text: str):
+    """The cursor's sort value as the column's type, checked to be one a row could hold.
+
+    A value PostgreSQL would refuse (NUL, an unencodable character, NaN, a number past the column's
+    precision) or that the pager never writes (a timestamp without an offset) raises `CursorValueError`.
+    """
     field = model._meta.get_field(column)
-    if isinstance(field, models.DateTimeField):
-        return dt.datetime.fromisoformat(text)
-    if isinstance(field, models.DateField):
-        return dt.date.fromisoformat(text)
-    if isinstance(field, models.DecimalField):
-        return Decimal(text)
+    if isinstance(field, (models.DateField, models.DecimalField)):
+        return _typed(field, text)
+    if "\x00" in text:
+        raise CursorValueError(f"{column}: a NUL character")
+    if field.max_length is not None and len(text) > field.max_length:
+        raise CursorValueError(f"{column}: longer than {field.max_length} characters")
+    try:
+        text.encode()
+    except UnicodeEncodeError as error:
+        raise CursorValueError(f"{column}: not encodable as UTF-8") from error
     return text
+
+
+def _typed(field: models.Field, text: str):
+    try:
+        if isinstance(field, models.DateTimeField):
+            value = dt.datetime.fromisoformat(text)
+        elif isinstance(field, models.DateField):
+            value = dt.date.fromisoformat(text)
+        else:
+            value = Decimal(text)
+            DecimalValidator(field.max_digits, field.decimal_places)(value)
+    except (ValueError, InvalidOperation, ValidationError) as error:
+        raise CursorValueError(f"{field.name}: {text[:40]!r} is not a {field.get_internal_type()}") from error
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        raise CursorValueError(f"{field.name}: a timestamp without a time zone")
+    return value
 
 
 def _beyond(queryset: models.QuerySet, sort: Sort, value, pk: int, *, forward: bool) -> models.QuerySet:
@@ -134,8 +169,8 @@ def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None) -> 
         cursor = None
     if cursor is not None:
         try:
-            value = _typed(queryset.model, sort.column, cursor.value)
-        except (ValueError, InvalidOperation):
+            value = cursor_value(model=queryset.model, column=sort.column, text=cursor.value)
+        except CursorValueError:
             cursor = None
     if token == LAST:
         rows = list(queryset.order_by(*sort.ordering(reverse=True))[: per_page + 1])

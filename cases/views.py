@@ -1,6 +1,6 @@
 """The seller's case pages. Read-only; `tenant_view` resolves the tenant and runs each view in its scope."""
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -97,11 +97,21 @@ def reimbursed_cases(request, tenant):
     return _case_list(request, tenant, reimbursed_only=True)
 
 
+def _filter_errors(filterset) -> str:
+    """The invalid filters, one per line, named by their label: the export's answer to a hand-made URL."""
+    lines = [
+        f"{filterset.form.fields[name].label}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+    ]
+    return "Not exported: some filters are not valid.\n" + "\n".join(lines) + "\n"
+
+
 @tenant_view
 def export_cases(request, tenant):
     seller_accounts = seller_account_list(tenant=tenant)
     filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts)
-    cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(_filter_errors(filterset), content_type="text/plain; charset=utf-8")
+    cases = filterset.qs
     sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
     response = StreamingHttpResponse(
         csv_lines(tenant=tenant, cases=cases, sort=sort, seller_accounts=seller_accounts),

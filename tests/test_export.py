@@ -101,12 +101,22 @@ def test_export_with_a_search_matches_the_page(alice_client, acme, acme_amazon):
     assert [r["Case ID"] for r in rows(text)] == ["HIT"]
 
 
-def test_export_of_another_tenants_account_gives_no_rows(alice_client, acme, acme_amazon, globex_amazon):
+def test_export_of_another_tenants_account_is_refused_naming_the_filter(alice_client, acme, acme_amazon,
+                                                                        globex_amazon):
     make_case(acme_amazon, marketplace_case_id="MINE")
     make_case(globex_amazon, marketplace_case_id="THEIRS")
-    _, text = export(alice_client, acme, seller_account=globex_amazon.pk)
-    assert rows(text) == []
-    assert "THEIRS" not in text and "A1GLOBEXAMAZ" not in text
+    response = alice_client.get(reverse("cases:export", args=[acme.slug]), {"seller_account": globex_amazon.pk})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert text.startswith("Not exported: some filters are not valid.")
+    assert "Seller account: Select a valid choice." in text
+    assert "THEIRS" not in text and "MINE" not in text and "A1GLOBEXAMAZ" not in text
+
+
+def test_export_with_an_impossible_date_names_it(alice_client, acme, acme_amazon):
+    response = alice_client.get(reverse("cases:export", args=[acme.slug]), {"filed_from": "2026-02-30"})
+    assert response.status_code == 400
+    assert "Filed from: Enter a valid date." in response.content.decode()
 
 
 def test_export_streams_every_row_across_chunks(alice_client, acme, acme_amazon, monkeypatch):
