@@ -50,12 +50,15 @@ REOPEN_LABEL = "Open (reopen: the status then follows its reimbursements)"
 class CaseStatusForm(forms.Form):
     """Record an outcome only a human learns: Not Eligible, Closed, or reopen.
 
-    The choices follow the status the person saw (`from_status`); if the case moved on in the
-    meantime, `case_transition` refuses and nothing changes.
+    Nothing is preselected: a history line is permanent and the seller sees it, so the person
+    chooses the outcome every time. The choices follow the status the person saw (`from_status`);
+    if the case moved on in the meantime, `case_transition` refuses and nothing changes.
     """
 
     from_status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
-    to_status = forms.ChoiceField(label="New status")
+    to_status = forms.ChoiceField(
+        label="New status", error_messages={"required": "Choose the new status: none is chosen for you."},
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why: the marketplace's answer, in a sentence. Kept in the case history.",
@@ -63,10 +66,11 @@ class CaseStatusForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [
+        self.targets = [
             (target, REOPEN_LABEL if target == CaseStatus.OPEN else CaseStatus(target).label)
             for target in allowed_staff_targets(self["from_status"].value() or "")
         ]
+        self.fields["to_status"].choices = [("", "— choose —"), *self.targets]
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

@@ -38,9 +38,10 @@ def seller_account_lock(*, seller_account_id: int) -> None:
 class TransitionNotAllowed(Exception):
     def __init__(self, case: Case, to_status: str, why: str):
         self.case, self.to_status = case, to_status
+        target = CaseStatus(to_status).label if to_status in CaseStatus.values else repr(to_status)
         super().__init__(
             f"Case {case.marketplace_case_id} cannot go from {CaseStatus(case.status).label} "
-            f"to {CaseStatus(to_status).label}: {why}"
+            f"to {target}: {why}"
         )
 
 
