@@ -1,9 +1,14 @@
 """Staff forms that prevent mistakes: each refusal names its field, and a refused form writes nothing."""
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
+import psycopg
 import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -150,3 +155,49 @@ def test_the_reason_for_a_claim_edit_is_on_the_sellers_timeline(sam_client, sam,
     assert "Claim corrected (units claimed 2 → 1; claimed amount 40.00 → 20.00): " \
            "The seller found one unit in stock" in page
     assert "Claim details edited" not in page
+
+
+def wait_until_a_query_waits_for_a_lock(other) -> None:
+    """Poll pg_stat_activity, clearing its snapshot each time (`other` is inside a transaction)."""
+    deadline = time.monotonic() + 30
+    while True:
+        other.execute("SELECT pg_stat_clear_snapshot()")
+        waiting = other.execute("SELECT count(*) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND wait_event_type = 'Lock'").fetchone()[0]
+        if waiting:
+            return
+        assert time.monotonic() < deadline, "the admin request never waited for the case's row"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_changed_by_someone_else_meanwhile_refuses_the_edit_and_saves_nothing(sam, acme_amazon):
+    case = make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    events_before = CaseEvent.objects.filter(case=case).count()
+    answers = []
+
+    def post_a_note_in_another_thread():
+        try:
+            client = Client()
+            client.force_login(sam)
+            answers.append(client.post(change_url(case), edit_form(case, internal_note="Called the seller")))
+        finally:
+            connection.close()
+
+    database = connection.settings_dict
+    with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
+                         dbname=database["NAME"], user=database["USER"] or None) as other:
+        other.execute("UPDATE cases_case SET claimed_amount = 55 WHERE id = %s", [case.pk])
+        staff = threading.Thread(target=post_a_note_in_another_thread)
+        staff.start()
+        wait_until_a_query_waits_for_a_lock(other)
+        other.commit()
+    staff.join(timeout=30)
+
+    [response] = answers
+    assert response.status_code == 302
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("Nothing changed. edit_reason: Say why (claimed amount 55.00 → 40.00)")
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.claimed_amount, stored.internal_note) == (Decimal("55.00"), case.internal_note)
+    assert CaseEvent.objects.filter(case=case).count() == events_before
