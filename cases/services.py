@@ -97,7 +97,7 @@ def case_update(*, case: Case, actor, reason: str = "") -> Case:
     changing nothing.
     """
     seller_account_lock(seller_account_id=case.seller_account_id)
-    stored = Case.objects.select_for_update().select_related("seller_account").get(
+    stored = Case.objects.select_for_update(of=("self",)).select_related("seller_account").get(
         pk=case.pk, tenant_id=case.tenant_id
     )
     changes = claim_changes(
