@@ -18,10 +18,12 @@ from .models import Case, CaseEvent, ReimbursementRecord
 from .money import plain
 from .records import record_add_manual
 from .services import TransitionNotAllowed, case_create, case_transition, case_update
+from .validation import EDIT_REASON, CaseRefused
 
 RECOVERED = "Recovered (from the reimbursement records)"
 RECORD_KEEPING = "Record keeping"
-FIELDSETS_OF_EXISTING_CASES = {RECOVERED, RECORD_KEEPING}
+REASON = "Reason for the change"
+FIELDSETS_OF_EXISTING_CASES = {RECOVERED, RECORD_KEEPING, REASON}
 DERIVED_FIELDS = [
     "status", "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory",
     "last_reimbursed_on", "closed_on",
@@ -101,6 +103,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         ("Claim", {"fields": [
             "units_claimed", "claimed_amount", "currency", "date_filed", "claim_deadline", "closed_on",
         ]}),
+        (REASON, {"fields": [EDIT_REASON]}),
         (RECOVERED, {"fields": [
             "recovered_amount", "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on",
         ]}),
@@ -135,7 +138,17 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         if not change:
             case_create(case=obj, actor=request.user)
             return
-        case_update(case=obj, actor=request.user)
+        case_update(case=obj, actor=request.user, reason=form.cleaned_data.get(EDIT_REASON, ""))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The form checks what the services check; should the case change in between (another
+        person's edit), the service's refusal comes back as a message and nothing is saved."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CaseRefused as refusal:
+            problems = " ".join(f"{name}: {' '.join(errors)}" for name, errors in refusal.message_dict.items())
+            self.message_user(request, f"Nothing changed. {problems}", messages.ERROR)
+            return redirect(request.get_full_path())
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_status"

@@ -3,10 +3,13 @@
 from django import forms
 from django_scopes.forms import SafeModelChoiceField
 
+from accounts.currencies import account_currencies, currency_choices
+
 from .models import Case, CaseStatus, ReimbursementRecord
 from .money import is_currency
 from .records import record_currency_problem
 from .services import allowed_staff_targets
+from .validation import EDIT_REASON, REASON_FIELDS, claim_changes, claim_problems, edit_reason_problem
 
 
 def _clean_currency(value: str) -> str:
@@ -17,19 +20,30 @@ def _clean_currency(value: str) -> str:
 
 
 class CaseAdminForm(forms.ModelForm):
+    """A case as staff file it. The claim follows `cases.validation`, whose problems show beside their
+    field; the services check the same rules again."""
+
+    currency = forms.ChoiceField(
+        choices=[("", "---------"), *currency_choices()],
+        help_text="A currency the seller account's marketplace pays in.",
+    )
+    edit_reason = forms.CharField(
+        label="Reason for the change", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Required when the case ID, units claimed, claimed amount or currency change: the seller "
+                  "sees it in the case's timeline.",
+    )
+
     class Meta:
         model = Case
         fields = "__all__"
         field_classes = {"seller_account": SafeModelChoiceField}
 
-    def clean_currency(self):
-        return _clean_currency(self.cleaned_data["currency"])
-
-    def clean_claimed_amount(self):
-        amount = self.cleaned_data["claimed_amount"]
-        if amount is not None and amount < 0:
-            raise forms.ValidationError("The claimed amount cannot be negative.")
-        return amount
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        account = self.instance.seller_account if self.instance.seller_account_id else None
+        if account is not None:
+            self.fields["currency"].choices = [("", "---------"), *((c, c) for c in account_currencies(account))]
+            self.fields["currency"].help_text = f"The currencies {account.label} is paid in."
 
     def clean(self):
         cleaned = super().clean()
@@ -41,6 +55,23 @@ class CaseAdminForm(forms.ModelForm):
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("marketplace_case_id", f"{account} already has a case {case_id}.")
+        problems = claim_problems(
+            seller_account=account, claimed_amount=cleaned.get("claimed_amount"),
+            units_claimed=cleaned.get("units_claimed"), currency=cleaned.get("currency"),
+            date_filed=cleaned.get("date_filed"), claim_deadline=cleaned.get("claim_deadline"),
+        )
+        if self.instance.pk:
+            changes = claim_changes(
+                before={name: getattr(self.instance, name) for name in REASON_FIELDS},
+                after={name: cleaned[name] for name in REASON_FIELDS if name in cleaned},
+            )
+            if missing_reason := edit_reason_problem(changes=changes, reason=cleaned.get(EDIT_REASON, "")):
+                problems[EDIT_REASON] = missing_reason
+        for name, problem in problems.items():
+            if name in self.fields:
+                self.add_error(name, problem)
+            else:
+                self.add_error(None, problem)
         return cleaned
 
 
@@ -50,12 +81,15 @@ REOPEN_LABEL = "Open (reopen: the status then follows its reimbursements)"
 class CaseStatusForm(forms.Form):
     """Record an outcome only a human learns: Not Eligible, Closed, or reopen.
 
-    The choices follow the status the person saw (`from_status`); if the case moved on in the
-    meantime, `case_transition` refuses and nothing changes.
+    Nothing is preselected: a history line is permanent and the seller sees it, so the person
+    chooses the outcome every time. The choices follow the status the person saw (`from_status`);
+    if the case moved on in the meantime, `case_transition` refuses and nothing changes.
     """
 
     from_status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
-    to_status = forms.ChoiceField(label="New status")
+    to_status = forms.ChoiceField(
+        label="New status", error_messages={"required": "Choose the new status: none is chosen for you."},
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why: the marketplace's answer, in a sentence. Kept in the case history.",
@@ -63,10 +97,11 @@ class CaseStatusForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [
+        self.targets = [
             (target, REOPEN_LABEL if target == CaseStatus.OPEN else CaseStatus(target).label)
             for target in allowed_staff_targets(self["from_status"].value() or "")
         ]
+        self.fields["to_status"].choices = [("", "— choose —"), *self.targets]
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

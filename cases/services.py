@@ -8,6 +8,9 @@ from django.utils import timezone
 from .locks import seller_account_lock
 from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from .sql.recompute import MATCH_SQL, RECOMPUTE_SQL
+from .validation import (
+    EDIT_REASON, REASON_FIELDS, CaseRefused, case_claim_problems, claim_changes, edit_reason_problem,
+)
 
 S = CaseStatus
 
@@ -26,9 +29,10 @@ records give it."""
 class TransitionNotAllowed(Exception):
     def __init__(self, case: Case, to_status: str, why: str):
         self.case, self.to_status = case, to_status
+        target = CaseStatus(to_status).label if to_status in CaseStatus.values else repr(to_status)
         super().__init__(
             f"Case {case.marketplace_case_id} cannot go from {CaseStatus(case.status).label} "
-            f"to {CaseStatus(to_status).label}: {why}"
+            f"to {target}: {why}"
         )
 
 
@@ -38,7 +42,13 @@ def allowed_staff_targets(status: str) -> list[str]:
 
 @transaction.atomic
 def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
-    """Record a new case as Open, then attach any reimbursements already reported for it."""
+    """Record a new case as Open, then attach any reimbursements already reported for it.
+
+    Refuses (`CaseRefused`, naming each field) a claim that `cases.validation` does not allow.
+    """
+    problems = case_claim_problems(case=case, seller_account=case.seller_account)
+    if problems:
+        raise CaseRefused(problems)
     seller_account_lock(seller_account_id=case.seller_account_id)
     case.status = S.OPEN
     case.tenant_id = case.seller_account.tenant_id
@@ -65,17 +75,43 @@ the case's seller account and tenant, which it keeps for life (its records belon
 
 
 @transaction.atomic
-def case_update(*, case: Case, actor) -> Case:
-    """Save staff edits to a case's details; the status follows if the claim itself changed. After a
-    correction of the case ID or the currency, the records that no longer match (another case ID,
-    another currency) leave the case, and those that now match join it."""
+def case_update(*, case: Case, actor, reason: str = "") -> Case:
+    """Save staff edits to a case's details.
+
+    A change of the case ID, units, claimed amount or currency needs `reason`: the case's history
+    gets a line naming what changed and why, the status follows with that reason, the records that
+    no longer match (another case ID, another currency) leave the case, and those that now match
+    join it. Refuses (`CaseRefused`, naming each field) what `cases.validation` does not allow,
+    changing nothing.
+    """
     seller_account_lock(seller_account_id=case.seller_account_id)
+    stored = Case.objects.select_for_update(of=("self",)).select_related("seller_account").get(
+        pk=case.pk, tenant_id=case.tenant_id
+    )
+    changes = claim_changes(
+        before={name: getattr(stored, name) for name in REASON_FIELDS},
+        after={name: getattr(case, name) for name in REASON_FIELDS},
+    )
+    problems = case_claim_problems(case=case, seller_account=stored.seller_account)
+    if missing_reason := edit_reason_problem(changes=changes, reason=reason):
+        problems[EDIT_REASON] = missing_reason
+    if problems:
+        raise CaseRefused(problems)
+
     case.save(update_fields=STAFF_EDITABLE_FIELDS)
+    if not changes:
+        case.refresh_from_db()
+        return case
+    reason = reason.strip()
+    CaseEvent.objects.create(
+        tenant_id=case.tenant_id, case=case, from_status=stored.status, to_status=stored.status,
+        source=EventSource.STAFF, actor=actor, reason=f"Claim corrected ({'; '.join(changes)}): {reason}",
+    )
     ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
         case_reference=case.marketplace_case_id, currency=case.currency
     ).update(case=None)
     attached = _records_attach(seller_account_id=case.seller_account_id, case_ids=[case.pk])
-    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason="Claim details edited",
+    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason=reason,
                     record_ids=[record_id for _, record_id in attached])
     case.refresh_from_db()
     return case

@@ -234,13 +234,18 @@ def demo_plan(*, seed: int = SEED) -> list[tuple[TenantSpec, list[AccountPlan]]]
     return plan
 
 
-def user_ensure(*, username: str, password: str, is_staff: bool = False):
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    if user.is_staff != is_staff or not user.is_active or not user.check_password(password):
-        user.is_staff, user.is_active = is_staff, True
+def user_ensure(*, username: str, password: str, is_staff: bool = False) -> tuple[object, bool]:
+    """The user named `username`, and whether it was created now.
+
+    Only a user created here gets the demo password: an existing user (a real person who happens
+    to be named `staff`, or a demo user whose password was changed since) keeps its password and
+    flags, so that running the seed again never reopens an account with a known password.
+    """
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": is_staff})
+    if created:
         user.set_password(password)
-        user.save()
-    return user
+        user.save(update_fields=["password"])
+    return user, created
 
 
 def _record_add(account: SellerAccount, spec: RecordSpec, staff) -> None:
@@ -263,6 +268,7 @@ def _record_add(account: SellerAccount, spec: RecordSpec, staff) -> None:
 @dataclass
 class SeedResult:
     users: list[str]
+    users_created: list[str] = field(default_factory=list)
     cases_created: int = 0
 
 
@@ -270,14 +276,18 @@ class SeedResult:
 @transaction.atomic
 def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
     """Write the demo plan: only what is missing, so a second run changes nothing."""
-    staff = user_ensure(username="staff", password=password, is_staff=True)
-    staff.groups.add(staff_group_ensure())
     result = SeedResult(users=["staff"])
+    staff, created = user_ensure(username="staff", password=password, is_staff=True)
+    if created:
+        staff.groups.add(staff_group_ensure())
+        result.users_created.append("staff")
     for tenant_spec, account_plans in demo_plan(seed=seed):
         tenant, _ = Tenant.objects.get_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
-        seller = user_ensure(username=tenant_spec.username, password=password)
+        seller, created = user_ensure(username=tenant_spec.username, password=password)
         Membership.objects.get_or_create(user=seller, tenant=tenant)
         result.users.append(tenant_spec.username)
+        if created:
+            result.users_created.append(tenant_spec.username)
         for plan in account_plans:
             spec = plan.spec
             account, _ = SellerAccount.objects.get_or_create(

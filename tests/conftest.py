@@ -32,6 +32,14 @@ def acme_amazon(acme):
 
 
 @pytest.fixture
+def acme_amazon_eu(acme):
+    """Acme's Amazon Europe account: where its EUR cases live (Amazon NA never pays in EUR)."""
+    return factories.make_seller_account(
+        acme, "A1ACMEAMAZEU", region="EU", marketplace_ids=["A1PA6795UKMFR9"]
+    )
+
+
+@pytest.fixture
 def globex_amazon(globex):
     return factories.make_seller_account(globex, "A1GLOBEXAMAZ")
 

@@ -36,10 +36,10 @@ def globex_case(globex_amazon):
                      product_title="Globex secret gadget")
 
 
-def test_overall_cases_shows_the_tenants_cases_in_the_sellers_locale(alice_client, acme, acme_amazon):
+def test_overall_cases_shows_the_tenants_cases_in_the_sellers_locale(alice_client, acme, acme_amazon, acme_amazon_eu):
     make_case(acme_amazon, marketplace_case_id="1000001", claimed_amount=Decimal("1234.50"), currency="USD",
               product_title="Blue widget", sku="SKU-BLUE", asin="B0BLUE0001")
-    make_case(acme_amazon, marketplace_case_id="1000002", claimed_amount=Decimal("99.00"), currency="EUR")
+    make_case(acme_amazon_eu, marketplace_case_id="1000002", claimed_amount=Decimal("99.00"), currency="EUR")
     html = get(alice_client, acme).content.decode()
     assert "<title>Overall Cases · Acme · Case Tracker</title>" in html
     assert "1000001" in html and "$1,234.50" in html and "€99.00" in html
@@ -48,8 +48,8 @@ def test_overall_cases_shows_the_tenants_cases_in_the_sellers_locale(alice_clien
     assert '<form method="get"' in html
 
 
-def test_money_follows_the_sellers_language(alice_client, acme, acme_amazon):
-    make_case(acme_amazon, claimed_amount=Decimal("1234.50"), currency="EUR")
+def test_money_follows_the_sellers_language(alice_client, acme, acme_amazon_eu):
+    make_case(acme_amazon_eu, claimed_amount=Decimal("1234.50"), currency="EUR")
     response = alice_client.get(reverse("cases:overall", args=[acme.slug]), HTTP_ACCEPT_LANGUAGE="de")
     assert "1.234,50\xa0€" in response.content.decode()
 

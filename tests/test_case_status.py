@@ -151,7 +151,7 @@ def test_history_is_never_deleted(acme_amazon):
 def test_rollups_follow_every_change(acme_amazon, staff_user):
     open_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
     lost_case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("30.00"))
-    eur_case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("9.99"), currency="EUR")
+    cad_case = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("9.99"), currency="CAD")
     add_record(open_case, "15.00", cash=1)
     add_record(lost_case, "5.00", cash=0)
     case_transition(case=refreshed(lost_case), to_status=S.CLOSED, actor=staff_user, reason="Done")
@@ -164,8 +164,8 @@ def test_rollups_follow_every_change(acme_amazon, staff_user):
     assert figures("USD", S.PARTIALLY_REIMBURSED) == (1, Decimal("40.00"), Decimal("15.00"), Decimal("25.00"))
     assert figures("USD", S.CLOSED) == (1, Decimal("30.00"), Decimal("5.00"), Decimal("25.00"))
     assert figures("USD", S.OPEN) == (0, 0, 0, 0)
-    assert figures("EUR", S.OPEN) == (1, Decimal("9.99"), Decimal("0.00"), Decimal("9.99"))
-    assert eur_case.currency == "EUR"
+    assert figures("CAD", S.OPEN) == (1, Decimal("9.99"), Decimal("0.00"), Decimal("9.99"))
+    assert cad_case.currency == "CAD"
 
 
 def test_staff_cannot_enter_a_reimbursement_in_another_currency_than_its_case(acme_amazon, staff_user):
@@ -184,7 +184,7 @@ def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme
     case = make_case(acme_amazon, units_claimed=2)
     record = add_record(acme_amazon, "20.00", cash=1, case_reference="9999999999")
     case.marketplace_case_id = "9999999999"
-    case = case_update(case=case, actor=staff_user)
+    case = case_update(case=case, actor=staff_user, reason="Typo in the case ID")
     assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
     assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
 
@@ -193,7 +193,7 @@ def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_ama
     case = make_case(acme_amazon, marketplace_case_id="1111111111", units_claimed=2)
     record = add_record(case, "20.00", cash=1)
     case.marketplace_case_id = "2222222222"
-    case = case_update(case=case, actor=staff_user)
+    case = case_update(case=case, actor=staff_user, reason="Typo in the case ID")
     assert ReimbursementRecord.objects.get(pk=record.pk).case is None
     assert (case.status, case.recovered_amount) == (S.OPEN, Decimal("0.00"))
 
@@ -201,14 +201,14 @@ def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_ama
 def test_correcting_the_currency_of_a_claim_swaps_the_records_that_count(acme_amazon, staff_user):
     case = make_case(acme_amazon, units_claimed=2, currency="USD")
     usd = add_record(case, "20.00", cash=1, currency="USD")
-    eur = add_record(case, "15.00", cash=2, currency="EUR", on=dt.date(2026, 11, 5))
-    assert ReimbursementRecord.objects.get(pk=eur.pk).case is None
+    cad = add_record(case, "15.00", cash=2, currency="CAD", on=dt.date(2026, 11, 5))
+    assert ReimbursementRecord.objects.get(pk=cad.pk).case is None
 
-    case.currency = "EUR"
-    case = case_update(case=case, actor=staff_user)
+    case.currency = "CAD"
+    case = case_update(case=case, actor=staff_user, reason="Filed on amazon.ca")
 
     assert ReimbursementRecord.objects.get(pk=usd.pk).case is None
-    assert ReimbursementRecord.objects.get(pk=eur.pk).case_id == case.pk
+    assert ReimbursementRecord.objects.get(pk=cad.pk).case_id == case.pk
     assert (case.status, case.recovered_amount, case.last_reimbursed_on) == (
         S.FULLY_REIMBURSED, Decimal("15.00"), dt.date(2026, 11, 5)
     )

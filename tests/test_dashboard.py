@@ -79,9 +79,9 @@ def test_what_a_fully_reimbursed_case_got_back_as_inventory_is_neither_pending_n
     assert (usd.pending, usd.lost) == (Decimal("0.00"), Decimal("0.00"))
 
 
-def test_two_currencies_are_never_added_together(acme_amazon):
+def test_two_currencies_are_never_added_together(acme_amazon, acme_amazon_eu):
     make_case(acme_amazon, claimed_amount=Decimal("40.00"), currency="USD")
-    eur_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("9.99"), currency="EUR")
+    eur_case = make_case(acme_amazon_eu, units_claimed=2, claimed_amount=Decimal("9.99"), currency="EUR")
     add_record(eur_case, "3.00", currency="EUR")
 
     figures = summaries(acme_amazon.tenant)
@@ -175,9 +175,9 @@ def test_an_empty_chart_has_flat_bars():
     assert {bar.height for bar in chart.bars} == {"0.0"}
 
 
-def test_the_dashboard_shows_claimed_amount_per_currency(alice_client, acme_amazon):
+def test_the_dashboard_shows_claimed_amount_per_currency(alice_client, acme_amazon, acme_amazon_eu):
     make_case(acme_amazon, claimed_amount=Decimal("1234.50"), currency="USD")
-    make_case(acme_amazon, claimed_amount=Decimal("99.00"), currency="EUR")
+    make_case(acme_amazon_eu, claimed_amount=Decimal("99.00"), currency="EUR")
 
     response = alice_client.get(dashboard_url(acme_amazon.tenant))
 
@@ -189,10 +189,10 @@ def test_the_dashboard_shows_claimed_amount_per_currency(alice_client, acme_amaz
     assert 'aria-current="page">Dashboard' in page
 
 
-def test_the_dashboard_formats_amounts_in_the_sellers_locale(alice_client, acme_amazon):
-    make_case(acme_amazon, claimed_amount=Decimal("1234.50"), currency="EUR")
+def test_the_dashboard_formats_amounts_in_the_sellers_locale(alice_client, acme_amazon_eu):
+    make_case(acme_amazon_eu, claimed_amount=Decimal("1234.50"), currency="EUR")
 
-    page = alice_client.get(dashboard_url(acme_amazon.tenant), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    page = alice_client.get(dashboard_url(acme_amazon_eu.tenant), HTTP_ACCEPT_LANGUAGE="de").content.decode()
 
     assert "1.234,50\xa0€" in page
 
@@ -216,7 +216,9 @@ def test_a_tenant_without_cases_sees_a_plain_message(alice_client, acme):
 
 def test_a_seller_never_sees_another_tenants_figures(alice_client, acme_amazon, globex_amazon):
     make_case(acme_amazon, claimed_amount=Decimal("40.00"))
-    make_case(globex_amazon, claimed_amount=Decimal("777.77"), currency="JPY")
+    globex_japan = make_seller_account(globex_amazon.tenant, "A1GLOBEXJAPN", region="FE",
+                                       marketplace_ids=["A1VC38T7YXB528"])
+    make_case(globex_japan, claimed_amount=Decimal("777.77"), currency="JPY")
     add_record(globex_amazon, "555.55", currency="GBP", case_reference="")
 
     page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
@@ -250,8 +252,11 @@ def test_the_dashboard_uses_the_same_number_of_queries_with_few_or_many_cases(al
 
     few = count_queries()
     walmart = make_seller_account(acme, "10001234", marketplace="walmart", region="")
+    europe = make_seller_account(acme, "A1ACMEEUROPE", region="EU", marketplace_ids=["A1PA6795UKMFR9"])
+    paid_by = {"USD": [acme_amazon, walmart], "EUR": [europe], "GBP": [europe], "CAD": [acme_amazon]}
     for index, currency in enumerate(["USD", "EUR", "GBP", "CAD"] * 5):
-        case = make_case(walmart if index % 2 else acme_amazon, currency=currency,
+        accounts = paid_by[currency]
+        case = make_case(accounts[index // 4 % len(accounts)], currency=currency,
                          reimbursement_type=["lost_warehouse", "damaged_warehouse", "other"][index % 3])
         add_record(case, "5.00", currency=currency, on=dt.date(2026, 1 + index % 11, 3))
         add_record(case.seller_account, "1.00", currency=currency, case_reference="")

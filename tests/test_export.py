@@ -42,10 +42,10 @@ def test_export_is_a_csv_download_named_after_the_tenant_and_the_day(alice_clien
 
 def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, acme_amazon):
     case = make_case(acme_amazon, marketplace_case_id="1234567890", units_claimed=3,
-                     claimed_amount=Decimal("1234.5"), currency="EUR", date_filed=dt.date(2026, 2, 3),
+                     claimed_amount=Decimal("1234.5"), currency="CAD", date_filed=dt.date(2026, 2, 3),
                      reimbursement_type=ReimbursementType.DAMAGED_WAREHOUSE, sku="SKU-9", asin="B000000009")
-    add_record(case, "10.00", cash=1, currency="EUR")
-    add_record(case, "0.00", cash=0, inventory=2, currency="EUR")
+    add_record(case, "10.00", cash=1, currency="CAD")
+    add_record(case, "0.00", cash=0, inventory=2, currency="CAD")
     (row,) = rows(export(alice_client, acme)[1])
     case.refresh_from_db()
     assert row["Case ID"] == "1234567890"
@@ -53,7 +53,7 @@ def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, ac
     assert row["Type"] == "Damaged in warehouse"
     assert row["Status"] == "Fully Reimbursed"
     assert (row["Units claimed"], row["Claimed amount"], row["Recovered amount"], row["Currency"]) == (
-        "3", "1234.50", "10.00", "EUR")
+        "3", "1234.50", "10.00", "CAD")
     assert row["Date filed"] == "2026-02-03"
     assert row["Last update"] == timezone.localdate(case.updated_at).isoformat()
     assert (row["SKU"], row["ASIN"]) == ("SKU-9", "B000000009")

@@ -43,7 +43,7 @@ fuzz_settings = settings(
 SELLER_PAGES = ["cases:overall", "cases:reimbursed", "cases:export", "dashboard:index"]
 GLOBEX_SECRET = "Globex secret gadget"
 GLOBEX_CASE_ID = "GLOBEXCASE1"
-GLOBEX_CURRENCY = "JPY"
+GLOBEX_CURRENCY = "CAD"
 
 NASTY = [
     "", " ", "\x00", "10\x0000", "NaN", "nan", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "1e999999",
@@ -157,7 +157,7 @@ class World:
 def world(acme, alice, acme_amazon, globex_amazon, monkeypatch):
     """Acme's cases in two accounts, enough for several pages of two; one Globex case with a secret."""
     monkeypatch.setattr(pagination, "PER_PAGE", 2)
-    acme_eu = make_seller_account(acme, "A1ACMEEUROPE")
+    acme_eu = make_seller_account(acme, "A1ACMEEUROPE", region="EU", marketplace_ids=["A1PA6795UKMFR9"])
     cases = []
     for n, (claimed, kind, filed) in enumerate([
         ("12.50", ReimbursementType.LOST_WAREHOUSE, dt.date(2026, 1, 3)),

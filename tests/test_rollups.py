@@ -41,7 +41,7 @@ def books(acme_amazon, globex_amazon, staff_user):
     add_record(partial, "-20.00", cash=-1)
     closed = make_case(acme_amazon, claimed_amount=Decimal("30.00"))
     case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
-    make_case(acme_amazon, claimed_amount=Decimal("9.99"), currency="EUR")
+    make_case(acme_amazon, claimed_amount=Decimal("9.99"), currency="CAD")
     add_record(acme_amazon, "12.50", case_reference="")
     make_case(globex_amazon, claimed_amount=Decimal("15.00"))
     return partial
@@ -113,12 +113,12 @@ def test_a_rebuild_fixes_what_verify_found_and_says_what_it_changed(books, acme_
 
 
 def test_the_triggers_keep_counting_after_a_rebuild(books, acme_amazon):
-    corrupt("DELETE FROM cases_casetotals WHERE tenant_id = %s AND currency = 'EUR'", [acme_amazon.tenant_id])
+    corrupt("DELETE FROM cases_casetotals WHERE tenant_id = %s AND currency = 'CAD'", [acme_amazon.tenant_id])
     rollups()
 
-    make_case(acme_amazon, claimed_amount=Decimal("1.01"), currency="EUR")
+    make_case(acme_amazon, claimed_amount=Decimal("1.01"), currency="CAD")
 
-    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, currency="EUR")
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, currency="CAD")
     assert (row.case_count, row.claimed_amount) == (2, Decimal("11.00"))
     assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
 

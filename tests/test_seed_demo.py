@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
@@ -19,9 +19,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def seed() -> str:
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    """seed_demo runs only with DEBUG on, as on a developer's machine; the tests of that rule turn it off."""
+    settings.DEBUG = True
+
+
+def seed(*args) -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -144,3 +150,37 @@ def test_seed_users_log_in_with_the_demo_password(client, monkeypatch):
 def test_seeded_rollups_match_the_cases_and_records():
     seed()
     call_command("rebuild_rollups", verify=True, stdout=StringIO())
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_and_writes_nothing(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        seed()
+    assert not Tenant.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_runs_with_debug_off_when_told_this_is_not_production(settings):
+    settings.DEBUG = False
+    seed("--allow-production")
+    assert Case.objects.exists()
+
+
+def test_seed_demo_never_resets_the_password_of_an_existing_staff_user(client):
+    get_user_model().objects.create_user(username="staff", password="my-own-secret", is_staff=True)
+    output = seed()
+    assert client.login(username="staff", password="my-own-secret")
+    assert not client.login(username="staff", password="demo-password")
+    assert "staff     existing user, password left as it was" in output
+    assert "seller-a  password demo-password" in output
+    assert not get_user_model().objects.get(username="staff").groups.exists()
+
+
+def test_a_second_seed_keeps_a_password_changed_since_the_first(client):
+    seed()
+    seller = get_user_model().objects.get(username="seller-a")
+    seller.set_password("changed-after-the-demo")
+    seller.save()
+    seed()
+    assert client.login(username="seller-a", password="changed-after-the-demo")
+    assert not client.login(username="seller-a", password="demo-password")

@@ -1,14 +1,32 @@
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from devtools.demo import demo_seed
 
+ALLOW_FLAG = "--allow-production"
+
 
 class Command(BaseCommand):
-    help = "Create the demo tenants, seller accounts, cases, records and users. Safe to run again."
+    help = (
+        "Create the demo tenants, seller accounts, cases, records and users. Safe to run again. "
+        f"Runs only with DEBUG on, unless {ALLOW_FLAG} is given."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            ALLOW_FLAG, action="store_true",
+            help="Run with DEBUG off too: the demo users it creates log in with a known password.",
+        )
+
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates users with a known password and runs only with DEBUG on. "
+                f"This process has DEBUG off: set DEBUG=true, or pass {ALLOW_FLAG} if this really is "
+                "not a production database."
+            )
         password = os.environ.get("DEMO_PASSWORD", "demo-password")
         result = demo_seed(password=password)
         if result.cases_created:
@@ -19,4 +37,6 @@ class Command(BaseCommand):
         roles = {"seller-a": "seller, Acme Goods", "seller-b": "seller, Bolt Supplies",
                  "staff": "reimbursement staff, /admin/"}
         for username in result.users:
-            self.stdout.write(f"  {username:<9} password {password}   ({roles.get(username, '')})")
+            login = (f"password {password}" if username in result.users_created
+                     else "existing user, password left as it was")
+            self.stdout.write(f"  {username:<9} {login}   ({roles.get(username, '')})")
