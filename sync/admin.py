@@ -38,6 +38,11 @@ class ReportUploadForm(forms.Form):
         label="Report file",
         help_text="The FBA Reimbursements report from Seller Central, tab-separated, as downloaded.",
     )
+    force_account = forms.BooleanField(
+        label="Import even if it looks like another account's report", required=False,
+        help_text="Only when the import was refused as another account's and you are sure it is this "
+                  "account's report. The run records that you overrode the check.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,23 +94,25 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         error = None
         if request.method == "POST" and form.is_valid():
             account, upload = form.cleaned_data["seller_account"], form.cleaned_data["report"]
+            override = f"{request.user.get_username()} (admin upload)" if form.cleaned_data["force_account"] else ""
             try:
                 run = import_report(
                     seller_account=account, lines=decode_lines(upload), source=upload.name,
-                    kind=RunKind.FILE, actor=request.user,
+                    kind=RunKind.FILE, actor=request.user, account_guard_overridden_by=override,
                 )
             except ReportError as failure:
                 error = failure
-                self.message_user(
-                    request, f"Nothing was imported from {upload.name}: fix the lines below and upload it again.",
-                    messages.ERROR,
-                )
+                what = ("it looks like another account's report" if getattr(failure, "wrong", None)
+                        else "fix the lines below and upload it again")
+                self.message_user(request, f"Nothing was imported from {upload.name}: {what}.", messages.ERROR)
             else:
                 self.message_user(
                     request,
                     f"Imported {upload.name} into {account.label}: {run.rows_read} rows read, {run.rows_new} new, "
                     f"{run.rows_matched} matched to cases; {run.cases_changed} cases changed, "
-                    f"{run.status_changes} status changes.",
+                    f"{run.status_changes} status changes."
+                    + (f" {run.rows_confirmed} confirmed records entered by hand." if run.rows_confirmed else "")
+                    + (" The wrong-account check was overridden." if run.account_guard_override else ""),
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:sync_syncrun_change", args=[run.pk]))
