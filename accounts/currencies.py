@@ -1,4 +1,5 @@
-"""The currencies each marketplace pays its sellers in.
+"""The currencies each marketplace pays its sellers in, as staff forms offer them
+(`accounts.models.MARKETPLACE_CURRENCIES` is the table).
 
 Amazon pays in the currency of the marketplace sold on, and an account's reports cover its whole
 region (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids): North America is the US,
@@ -7,17 +8,7 @@ Egypt, India and South Africa; the Far East is Japan, Australia and Singapore. W
 Services is the US marketplace only.
 """
 
-from .models import Marketplace, Region, SellerAccount
-
-MARKETPLACE_CURRENCIES: dict[tuple[str, str], tuple[str, ...]] = {
-    (Marketplace.AMAZON, Region.NA): ("USD", "CAD", "MXN", "BRL"),
-    (Marketplace.AMAZON, Region.EU): (
-        "EUR", "GBP", "SEK", "PLN", "TRY", "AED", "SAR", "EGP", "INR", "ZAR",
-    ),
-    (Marketplace.AMAZON, Region.FE): ("JPY", "AUD", "SGD"),
-    (Marketplace.WALMART, ""): ("USD",),
-}
-"""(marketplace, region) → currencies, the first being the marketplace's main one."""
+from .models import MARKETPLACE_CURRENCIES, Marketplace, SellerAccount
 
 
 def marketplace_label(marketplace: str, region: str) -> str:

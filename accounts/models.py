@@ -30,6 +30,19 @@ class Region(models.TextChoices):
     FE = "FE", "Far East"
 
 
+MARKETPLACE_CURRENCIES: dict[tuple[str, str], tuple[str, ...]] = {
+    (Marketplace.AMAZON, Region.NA): ("USD", "CAD", "MXN", "BRL"),
+    (Marketplace.AMAZON, Region.EU): (
+        "EUR", "GBP", "SEK", "PLN", "TRY", "AED", "SAR", "EGP", "INR", "ZAR",
+    ),
+    (Marketplace.AMAZON, Region.FE): ("JPY", "AUD", "SGD"),
+    (Marketplace.WALMART, ""): ("USD",),
+}
+"""The currencies each marketplace (Amazon: per SP-API region) pays reimbursements in: the currencies of
+its marketplaces (Amazon's EU region includes the UK, Turkey, the Gulf, Egypt, India and South Africa;
+its Far East region Japan, Australia and Singapore)."""
+
+
 class SyncBackend(models.TextChoices):
     """Where an account's reimbursements come from; `POLLED_MARKETPLACES` says which ones it polls."""
 
@@ -125,6 +138,17 @@ class SellerAccount(models.Model):
             parts.append(self.region)
         parts.append(self.external_id)
         return " ".join(parts)
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """What this account's marketplace pays in (`MARKETPLACE_CURRENCIES`); an Amazon account whose
+        region is not set yet may be paid in any Amazon region's currencies."""
+        if (self.marketplace, self.region) in MARKETPLACE_CURRENCIES:
+            return MARKETPLACE_CURRENCIES[(self.marketplace, self.region)]
+        return tuple(dict.fromkeys(
+            code for (marketplace, _), codes in MARKETPLACE_CURRENCIES.items()
+            if marketplace == self.marketplace for code in codes
+        ))
 
     @property
     def is_ready(self) -> bool:

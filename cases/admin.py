@@ -13,12 +13,16 @@ from django.urls import path, reverse
 
 from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
 
-from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm
-from .models import Case, CaseEvent, ReimbursementRecord
+from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm, VoidForm
+from .models import Case, CaseEvent, RecordOrigin, ReimbursementRecord
 from .money import plain
 from .records import record_add_manual
 from .services import TransitionNotAllowed, case_create, case_transition, case_update
 from .validation import EDIT_REASON, CaseRefused
+from .voids import VoidRefused, record_void
+
+VOID_PERMISSION = "cases.add_reimbursementrecord"
+"""Who enters records may take one back (by voiding it: never by editing or deleting it)."""
 
 RECOVERED = "Recovered (from the reimbursement records)"
 RECORD_KEEPING = "Record keeping"
@@ -55,7 +59,7 @@ class RecordInline(ReadOnlyInline):
     verbose_name_plural = "Reimbursement records"
     fields = [
         "approval_date", "reimbursement_id", "reason", "amount_total", "currency",
-        "quantity_cash", "quantity_inventory", "original_reimbursement_id", "source",
+        "quantity_cash", "quantity_inventory", "original_reimbursement_id", "source", "origin", "voided_at",
     ]
     readonly_fields = fields
     ordering = ["approval_date", "id"]
@@ -217,19 +221,23 @@ class MatchFilter(admin.SimpleListFilter):
 
 RECORD_DETAIL_FIELDS = [
     "tenant", "seller_account", "case", *MANUAL_RECORD_FIELDS[1:],
-    "fingerprint", "occurrence", "source", "source_line", "created_at",
+    "origin", "fingerprint", "occurrence", "source", "source_line", "sync_run_id", "confirmed_at",
+    "voids", "voided_at", "created_at",
 ]
 
 
 @admin.register(ReimbursementRecord)
 class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
-    """Records are facts: listed and read, never edited; staff may add one by hand."""
+    """Records are facts: listed and read, never edited; staff may add one by hand, and void one."""
 
+    change_form_template = "admin/cases/reimbursementrecord/change_form.html"
     list_display = [
         "approval_date", "reimbursement_id", "tenant", "seller_account", "case_reference", "case",
-        "reason", "amount", "quantity_cash", "quantity_inventory", "source",
+        "reason", "amount", "quantity_cash", "quantity_inventory", "source", "origin", "voided_at",
     ]
-    list_filter = [MatchFilter, "tenant", "seller_account__marketplace", "seller_account", "currency", "reason"]
+    list_filter = [
+        MatchFilter, "origin", "tenant", "seller_account__marketplace", "seller_account", "currency", "reason",
+    ]
     list_select_related = ["tenant", "seller_account", "case"]
     search_fields = [
         "reimbursement_id", "case_reference", "amazon_order_id", "sku", "fnsku", "asin",
@@ -273,6 +281,55 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         else:
             note = "No case ID: counted as an automatic reimbursement."
         self.message_user(request, note, messages.INFO)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_void"] = (
+            obj is not None and obj.origin != RecordOrigin.VOID and obj.voided_at is None
+            and request.user.has_perm(VOID_PERMISSION)
+        )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_void"
+        return [
+            path("<path:object_id>/void/", self.admin_site.admin_view(self.void_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def void_view(self, request, object_id):
+        """Staff take a record back with a reason, through `record_void`: a compensating record, never
+        an edit."""
+        if not request.user.has_perm(VOID_PERMISSION):
+            raise PermissionDenied
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = reverse("admin:cases_reimbursementrecord_change", args=[record.pk])
+        form = VoidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = record_void(record=record, actor=request.user, reason=form.cleaned_data["reason"])
+            except VoidRefused as refusal:
+                self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+            else:
+                if result.records_voided:
+                    self.log_change(request, record, f"Voided: {form.cleaned_data['reason']}")
+                    self.message_user(request, f"Voided {record.describe()}.", messages.SUCCESS)
+                else:
+                    self.message_user(request, f"Nothing changed: {record.describe()} was voided already.",
+                                      messages.WARNING)
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Void reimbursement record {record.pk}",
+            "opts": self.opts,
+            "original": record,
+            "form": form,
+            "change_url": change_url,
+            "submit_label": "Void record",
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/cases/reimbursementrecord/void.html", context)
 
 
 @admin.register(CaseEvent)

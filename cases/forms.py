@@ -7,7 +7,8 @@ from accounts.currencies import account_currencies, currency_choices
 
 from .models import Case, CaseStatus, ReimbursementRecord
 from .money import is_currency
-from .records import record_currency_problem
+from .locks import seller_account_lock
+from .records import already_recorded_message, record_already_recorded, record_currency_problem
 from .services import allowed_staff_targets
 from .validation import EDIT_REASON, REASON_FIELDS, claim_changes, claim_problems, edit_reason_problem
 
@@ -142,8 +143,35 @@ class ManualRecordForm(forms.ModelForm):
             )
             if problem:
                 self.add_error("currency", problem)
+        if account and not self.errors:
+            self._refuse_a_second_entry(account, cleaned)
         return cleaned
+
+    def _refuse_a_second_entry(self, account, cleaned) -> None:
+        """The same reimbursement recorded already (a double-submitted form, or a report line) is a form
+        error naming that record. The admin validates and saves the form in one transaction; the
+        account's lock, taken here, makes a second submission of the form wait for the first to
+        commit, and then see its record."""
+        seller_account_lock(seller_account_id=account.pk)
+        existing = record_already_recorded(seller_account=account, **self.record_fields())
+        if existing is not None:
+            raise forms.ValidationError(already_recorded_message(existing), code="already_recorded")
 
     def record_fields(self) -> dict:
         """What `record_add_manual` takes besides the seller account."""
         return {name: value for name, value in self.cleaned_data.items() if name != "seller_account"}
+
+
+class VoidForm(forms.Form):
+    """Why a record, or an import, is taken back: required, and shown on the seller's timeline."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why it is wrong, in a sentence. The seller sees it on the timeline of each case it changes.",
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("A reason is required.")
+        return reason

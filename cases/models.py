@@ -23,6 +23,20 @@ LOST_STATUSES = (CaseStatus.NOT_ELIGIBLE, CaseStatus.CLOSED)
 REVERSAL_REASON = "Reimbursement_Reversal"
 
 
+class RecordOrigin(models.TextChoices):
+    REPORT = "report", "Marketplace report"
+    MANUAL = "manual", "Entered by the reimbursement team"
+    VOID = "void", "Void of another record"
+
+
+MANUAL_IDENTITY = (
+    "seller_account", "reimbursement_id", "case_reference", "currency", "amount_total",
+    "quantity_cash", "quantity_inventory",
+)
+"""What makes a reimbursement the same one, whoever wrote it down: staff cannot reproduce a report line's
+fingerprint (it hashes every column), but they type these from the same payment."""
+
+
 class ReimbursementType(models.TextChoices):
     LOST_WAREHOUSE = "lost_warehouse", "Lost in warehouse"
     DAMAGED_WAREHOUSE = "damaged_warehouse", "Damaged in warehouse"
@@ -136,6 +150,15 @@ class ReimbursementRecord(models.Model):
     lines came before it in the same report), so that a re-import or an
     overlapping report adds nothing, while two truly separate identical lines
     still both count.
+
+    A record entered by hand is identified by `MANUAL_IDENTITY` (the constraint `record_manual_once`):
+    the same reimbursement typed twice is refused, and the report line that later brings it
+    confirms it (`confirmed_at`): the record takes the line's fingerprint and occurrence, once,
+    instead of a second record being added.
+
+    A mistaken record is voided, never changed: a compensating record (`origin` void, `voids` the
+    original) carries the opposite amount and units in the same case, month and currency, so every
+    sum (case figures, rollups) nets it out, and the original is marked `voided_at`.
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -170,6 +193,22 @@ class ReimbursementRecord(models.Model):
     source = models.CharField(max_length=200, blank=True, help_text="The report or person it came from.")
     source_line = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    origin = models.CharField(
+        max_length=8, choices=RecordOrigin.choices, db_default=RecordOrigin.REPORT, editable=False
+    )
+    sync_run_id = models.BigIntegerField(
+        "sync run", null=True, blank=True, editable=False,
+        help_text="The SyncRun whose report brought the line (or confirmed a manual record). "
+                  "A plain id: cases sits below sync and knows none of its models.",
+    )
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a report line confirmed this manual record."
+    )
+    voids = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
+        editable=False, help_text="The record this one cancels.",
+    )
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedManager(tenant="tenant")
 
@@ -178,7 +217,23 @@ class ReimbursementRecord(models.Model):
             models.UniqueConstraint(
                 fields=["seller_account", "fingerprint", "occurrence"], name="record_unique_line"
             ),
+            models.UniqueConstraint(
+                fields=MANUAL_IDENTITY, name="record_manual_once",
+                condition=models.Q(origin=RecordOrigin.MANUAL, voided_at__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["voids"], name="record_void_once", condition=models.Q(voids__isnull=False)
+            ),
             models.CheckConstraint(condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="record_currency_iso"),
+            models.CheckConstraint(
+                condition=models.Q(origin=RecordOrigin.VOID, voids__isnull=False, voided_at__isnull=True)
+                | (~models.Q(origin=RecordOrigin.VOID) & models.Q(voids__isnull=True)),
+                name="record_void_names_its_original",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_at__isnull=True) | models.Q(origin=RecordOrigin.MANUAL),
+                name="record_only_manual_confirmed",
+            ),
         ]
         indexes = [
             models.Index(fields=["case", "approval_date"], name="record_case"),
@@ -186,10 +241,13 @@ class ReimbursementRecord(models.Model):
                 fields=["seller_account", "case_reference"], name="record_unmatched",
                 condition=models.Q(case__isnull=True) & ~models.Q(case_reference=""),
             ),
+            models.Index(fields=["sync_run_id"], name="record_run", condition=models.Q(sync_run_id__isnull=False)),
         ]
         """Only the index entries a read uses: a report's 100,000 lines write each one 100,000 times.
         `record_unmatched` serves matching a new case to the records that came before it, and the
-        admin's Unmatched filter; the lines matched on arrival (nearly all) never enter it."""
+        admin's Unmatched filter; the lines matched on arrival (nearly all) never enter it.
+        `record_run` finds an import's records to void them (one run id, appended at the index's
+        right end); `record_manual_once` and `record_void_once` hold only manual and void records."""
 
     def __str__(self) -> str:
         return f"{self.reimbursement_id} {self.amount_total} {self.currency}"
@@ -200,7 +258,17 @@ class ReimbursementRecord(models.Model):
 
     @property
     def is_reversal(self) -> bool:
-        return self.amount_total < 0 or self.reason == REVERSAL_REASON
+        return self.origin != RecordOrigin.VOID and (self.amount_total < 0 or self.reason == REVERSAL_REASON)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def describe(self) -> str:
+        """`record 12 (reimbursement R1, case 100, 20.00 USD, entered by sam)`: how staff are told which one."""
+        case = f"case {self.case_reference}" if self.case_reference else "no case ID"
+        origin = self.source or RecordOrigin(self.origin).label
+        return f"record {self.pk} (reimbursement {self.reimbursement_id}, {case}, {self.amount_total} {self.currency}, {origin})"
 
 
 class EventSource(models.TextChoices):

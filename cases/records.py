@@ -8,14 +8,18 @@ from django.db import connection, transaction
 
 from accounts.models import SellerAccount
 
+from .account_guard import staged_account_check
 from .locks import seller_account_lock
-from .models import Case, EventSource, ReimbursementRecord
+from .models import MANUAL_IDENTITY, Case, EventSource, RecordOrigin, ReimbursementRecord
 from .money import is_currency
 from .services import cases_recompute, records_match
-from .sql.records import CHUNK_SQL, CREATE_MATCHES_SQL, DROP_SQL, insert_sql, new_rows_sql
+from .sql.records import (
+    CHUNK_SQL, CONFIRM_SQL, CREATE_MATCHES_SQL, DROP_SQL, UNCONFIRMED_SQL, insert_sql, new_rows_sql,
+)
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RECOMPUTE_CHUNK = 20_000
+IDENTITY_DEFAULTS = {"case_reference": "", "quantity_cash": 0, "quantity_inventory": 0}
 
 
 def record_currency_problem(*, seller_account: SellerAccount, case_reference: str, currency: str) -> str | None:
@@ -34,6 +38,28 @@ def record_currency_problem(*, seller_account: SellerAccount, case_reference: st
             f"a reimbursement in {currency} cannot count towards it.")
 
 
+def record_already_recorded(*, seller_account: SellerAccount, **identity) -> ReimbursementRecord | None:
+    """The record, entered by hand or from a report and not voided, that is the same reimbursement as
+    `identity` (the fields of `MANUAL_IDENTITY` but the account), or None.
+
+    Exact only under the account's lock, which every writer of its records holds.
+    """
+    return (
+        ReimbursementRecord.objects.filter(
+            tenant_id=seller_account.tenant_id, seller_account=seller_account, voided_at__isnull=True,
+            **{name: identity.get(name, IDENTITY_DEFAULTS.get(name)) for name in MANUAL_IDENTITY[1:]},
+        )
+        .exclude(origin=RecordOrigin.VOID)
+        .order_by("id")
+        .first()
+    )
+
+
+def already_recorded_message(record: ReimbursementRecord) -> str:
+    return (f"This reimbursement is already recorded: {record.describe()}. Nothing was added; "
+            "to correct that record, void it and enter the right one.")
+
+
 @transaction.atomic
 def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
     """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
@@ -41,6 +67,11 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     The record is matched to the case with the same case ID in the same seller account, and
     that case's figures and status follow, with a history entry naming the person. All of it in
     one transaction, under the account's lock, so the case cannot change currency in between.
+
+    The same reimbursement (`MANUAL_IDENTITY`) already recorded, by hand or from a report, and not
+    voided, is refused with a ValidationError naming that record; the unique index
+    `record_manual_once` backs it for records entered by hand. A report line that brings this
+    reimbursement later confirms the record instead of adding a second one.
     """
     seller_account_lock(seller_account_id=seller_account.pk)
     currency = fields.get("currency", "")
@@ -52,6 +83,9 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     )
     if problem:
         raise ValidationError({"currency": problem})
+    existing = record_already_recorded(seller_account=seller_account, **fields)
+    if existing is not None:
+        raise ValidationError(already_recorded_message(existing), code="already_recorded")
     record = ReimbursementRecord.objects.create(
         **fields,
         tenant_id=seller_account.tenant_id,
@@ -59,6 +93,7 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
         fingerprint=uuid.uuid4(),
         occurrence=1,
         source=f"Entered by {username}",
+        origin=RecordOrigin.MANUAL,
     )
     records_match(
         seller_account_id=seller_account.pk,
@@ -74,16 +109,20 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
 @dataclass(frozen=True)
 class StagedRecordsResult:
     """Lines not stored before; those of them attached to a case of the account; cases whose
-    figures or status changed; status changes among them."""
+    figures or status changed; status changes among them; lines that confirmed a record entered by
+    hand instead of being stored; and, when the wrong-account guard was overridden, what it said."""
 
     rows_new: int
     rows_matched: int
     cases_changed: int
     status_changes: int
+    rows_confirmed: int = 0
+    account_guard_overridden: str = ""
 
 
 def records_insert_staged(
-    *, seller_account: SellerAccount, staging_table: str, columns: tuple[str, ...], source: str
+    *, seller_account: SellerAccount, staging_table: str, columns: tuple[str, ...], source: str,
+    run_id: int | None = None, override_account_guard: bool = False,
 ) -> StagedRecordsResult:
     """Store the lines of `staging_table` not stored yet as records of `seller_account`, attached to
     its cases by case ID, and recompute those cases (`cases_recompute`: status, history naming
@@ -92,26 +131,49 @@ def records_insert_staged(
     `staging_table` is a temporary table the caller filled: `line` (its number in the report),
     `fingerprint` (see `sync.report.fingerprint`) and `columns`, named as the record's fields. A
     line is stored once: its identity is its fingerprint and its occurrence, the rank of the line
-    among the identical lines of this table. Runs inside the caller's transaction, under the
-    account's lock, and leaves `staging_table` to the caller.
+    among the identical lines of this table. A new line that is a reimbursement staff entered by
+    hand (`MANUAL_IDENTITY`) confirms that record instead (`cases.sql.records.CONFIRM_SQL`). The
+    records keep `run_id`, the SyncRun that brought them, so that the import can be voided.
+
+    Raises `WrongAccount`, having written nothing, if the new lines look like another account's
+    (`cases.account_guard`), unless `override_account_guard`: then the result says what the guard
+    saw. Runs inside the caller's transaction, under the account's lock, and leaves `staging_table`
+    to the caller.
     """
     source = source[:SOURCE_MAX_LENGTH]
     seller_account_lock(seller_account_id=seller_account.pk)
-    rows_new = rows_matched = cases_changed = status_changes = 0
+    rows_new = rows_matched = cases_changed = status_changes = rows_confirmed = 0
+    overridden = ""
     with connection.cursor() as cursor:
         cursor.execute(CREATE_MATCHES_SQL)
         cursor.execute(new_rows_sql(staging_table=staging_table), {"seller_account_id": seller_account.pk})
         if cursor.rowcount:
+            wrong = staged_account_check(cursor=cursor, seller_account=seller_account)
+            if wrong is not None and not override_account_guard:
+                cursor.execute(DROP_SQL)
+                raise wrong
+            overridden = wrong.describe() if wrong is not None else ""
+            params = {"seller_account_id": seller_account.pk, "run_id": run_id}
+            cursor.execute(UNCONFIRMED_SQL, params)
+            if cursor.fetchone()[0]:
+                cursor.execute(CONFIRM_SQL, params)
+                rows_confirmed = cursor.rowcount
             cursor.execute(insert_sql(columns=columns), {
-                "tenant_id": seller_account.tenant_id, "seller_account_id": seller_account.pk, "source": source,
+                **params, "tenant_id": seller_account.tenant_id, "source": source,
             })
             (rows_new,) = cursor.fetchone()
-            rows_matched, cases_changed, status_changes = _recompute_matched_cases(cursor, source)
+            rows_matched, cases_changed, status_changes = records_recompute_matched(
+                cursor=cursor, source=EventSource.SYNC, reason=f"Report {source}",
+            )
         cursor.execute(DROP_SQL)
-    return StagedRecordsResult(rows_new, rows_matched, cases_changed, status_changes)
+    return StagedRecordsResult(
+        rows_new, rows_matched, cases_changed, status_changes, rows_confirmed, overridden
+    )
 
 
-def _recompute_matched_cases(cursor, source: str) -> tuple[int, int, int]:
+def records_recompute_matched(*, cursor, source: str, reason: str, actor=None) -> tuple[int, int, int]:
+    """Recompute the cases of the (case, record) pairs in `sync_new_matches`, chunk by chunk: records
+    attached to them, cases whose figures or status changed, status changes among them."""
     rows_matched = cases_changed = status_changes = 0
     after = 0
     while True:
@@ -120,7 +182,7 @@ def _recompute_matched_cases(cursor, source: str) -> tuple[int, int, int]:
         if not case_ids:
             return rows_matched, cases_changed, status_changes
         outcome = cases_recompute(
-            case_ids=case_ids, record_ids=record_ids, source=EventSource.SYNC, reason=f"Report {source}",
+            case_ids=case_ids, record_ids=record_ids, source=source, reason=reason, actor=actor,
         )
         rows_matched += len(record_ids)
         cases_changed += outcome.cases_changed

@@ -24,8 +24,11 @@ def case_get(*, tenant: Tenant, pk: int) -> Case:
 
 
 def case_record_list(*, tenant: Tenant, case: Case) -> list[ReimbursementRecord]:
+    """The records that count: a voided record and its void cancel out and are left out (the timeline
+    says what was voided and why)."""
     return list(
-        ReimbursementRecord.objects.filter(tenant=tenant, case=case).order_by("approval_date", "id")
+        ReimbursementRecord.objects.filter(tenant=tenant, case=case, voided_at__isnull=True, voids__isnull=True)
+        .order_by("approval_date", "id")
     )
 
 

@@ -13,17 +13,20 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from accounts.admin import SellerAccountAdmin
 from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
 from accounts.models import Marketplace, SellerAccount
+from cases.forms import VoidForm
+from cases.voids import VoidRefused
 from sync.forms import SpApiCredentialsForm
 from sync.ingest import import_report
-from sync.models import RunKind, SyncRun
+from sync.models import RunKind, RunStatus, SyncRun
 from sync.outbox import poll_request
 from sync.report import ReportError, decode_lines
 from sync.services import seller_account_set_credentials
+from sync.voids import run_void
 
 RUN_FIELDS = [
     "tenant", "seller_account", "kind", "status", "source", "actor", "started_at", "finished_at",
     "window_start", "window_end", "rows_read", "rows_new", "rows_matched", "cases_changed",
-    "status_changes", "error",
+    "status_changes", "rows_confirmed", "error", "account_guard_override", "voided_at", "voided_by", "void_reason",
 ]
 UPLOAD_PERMISSION = "cases.add_reimbursementrecord"
 CREDENTIAL_FIELDS = ["client_id", "client_secret", "refresh_token"]
@@ -36,6 +39,11 @@ class ReportUploadForm(forms.Form):
     report = forms.FileField(
         label="Report file",
         help_text="The FBA Reimbursements report from Seller Central, tab-separated, as downloaded.",
+    )
+    force_account = forms.BooleanField(
+        label="Import even if it looks like another account's report", required=False,
+        help_text="Only when the import was refused as another account's and you are sure it is this "
+                  "account's report. The run records that you overrode the check.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +61,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every poll and import, with its counts or its error. Runs are a log: never added or changed here."""
 
     change_list_template = "admin/sync/syncrun/change_list.html"
+    change_form_template = "admin/sync/syncrun/change_form.html"
     list_display = [
         "started_at", "tenant", "seller_account", "kind", "status", "source", "rows_read", "rows_new",
         "rows_matched", "cases_changed", "status_changes", "short_error",
@@ -74,11 +83,54 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "can_upload": request.user.has_perm(UPLOAD_PERMISSION)}
         return super().changelist_view(request, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_void"] = (
+            obj is not None and obj.status == RunStatus.SUCCEEDED and obj.voided_at is None
+            and request.user.has_perm(UPLOAD_PERMISSION)
+        )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="sync_syncrun_upload"),
+            path("<path:object_id>/void/", self.admin_site.admin_view(self.void_view), name="sync_syncrun_void"),
             *super().get_urls(),
         ]
+
+    def void_view(self, request, object_id):
+        """Staff take back every record an import brought, with a reason, through `run_void`."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = reverse("admin:sync_syncrun_change", args=[run.pk])
+        form = VoidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = run_void(run=run, actor=request.user, reason=form.cleaned_data["reason"])
+            except VoidRefused as refusal:
+                self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Voided {result.records_voided} records of this import; {result.cases_changed} cases changed, "
+                    f"{result.status_changes} status changes." if result.records_voided
+                    else "Nothing changed: the records of this import were voided already.",
+                    messages.SUCCESS if result.records_voided else messages.WARNING,
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Void the import {run.source or run.pk}",
+            "opts": self.opts,
+            "original": run,
+            "form": form,
+            "change_url": change_url,
+            "submit_label": "Void this import",
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/sync/syncrun/void.html", context)
 
     def upload_view(self, request):
         """Import a report file through `import_report`: all of it, or, with a list of its problems, none."""
@@ -88,23 +140,25 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         error = None
         if request.method == "POST" and form.is_valid():
             account, upload = form.cleaned_data["seller_account"], form.cleaned_data["report"]
+            override = f"{request.user.get_username()} (admin upload)" if form.cleaned_data["force_account"] else ""
             try:
                 run = import_report(
                     seller_account=account, lines=decode_lines(upload), source=upload.name,
-                    kind=RunKind.FILE, actor=request.user,
+                    kind=RunKind.FILE, actor=request.user, account_guard_overridden_by=override,
                 )
             except ReportError as failure:
                 error = failure
-                self.message_user(
-                    request, f"Nothing was imported from {upload.name}: fix the lines below and upload it again.",
-                    messages.ERROR,
-                )
+                what = ("it looks like another account's report" if getattr(failure, "wrong", None)
+                        else "fix the lines below and upload it again")
+                self.message_user(request, f"Nothing was imported from {upload.name}: {what}.", messages.ERROR)
             else:
                 self.message_user(
                     request,
                     f"Imported {upload.name} into {account.label}: {run.rows_read} rows read, {run.rows_new} new, "
                     f"{run.rows_matched} matched to cases; {run.cases_changed} cases changed, "
-                    f"{run.status_changes} status changes.",
+                    f"{run.status_changes} status changes."
+                    + (f" {run.rows_confirmed} confirmed records entered by hand." if run.rows_confirmed else "")
+                    + (" The wrong-account check was overridden." if run.account_guard_override else ""),
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:sync_syncrun_change", args=[run.pk]))

@@ -8,10 +8,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import SellerAccount
+from cases.account_guard import WrongAccount
 from cases.models import ReimbursementRecord
 from cases.records import records_insert_staged
 from sync.models import RunKind, RunStatus, SyncRun
-from sync.report import STAGING_COLUMNS, read_report_copy, staging_columns_sql
+from sync.report import STAGING_COLUMNS, ReportError, ReportProblem, read_report_copy, staging_columns_sql
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RUN_SOURCE_MAX_LENGTH = SyncRun._meta.get_field("source").max_length
@@ -36,13 +37,39 @@ SET LOCAL synchronous_commit = off
 @dataclass(frozen=True)
 class IngestResult:
     """Rows in the file; rows not seen before; new rows attached to a case of the account;
-    cases whose figures or status changed; status changes among them."""
+    cases whose figures or status changed; status changes among them; rows that confirmed a
+    record entered by hand; what the wrong-account guard said, if it was overridden."""
 
     rows_read: int
     rows_new: int
     rows_matched: int
     cases_changed: int
     status_changes: int
+    rows_confirmed: int = 0
+    account_guard_overridden: str = ""
+
+
+RUN_COUNTS = ("rows_read", "rows_new", "rows_matched", "cases_changed", "status_changes", "rows_confirmed")
+"""The counts of IngestResult that its SyncRun keeps, under the same names."""
+
+OVERRIDE_HINT = ("If it really is this account's report, import the file with the override: the admin "
+                 "upload's checkbox, or import_reimbursements --force-account.")
+
+
+class WrongAccountReport(ReportError):
+    """The report looks like another seller account's (`cases.account_guard`); nothing was written."""
+
+    def __init__(self, *, source: str, wrong: WrongAccount):
+        self.wrong = wrong
+        super().__init__(
+            source=source, problems=[ReportProblem(p.line, p.field, p.message) for p in wrong.problems]
+        )
+
+    def describe(self) -> str:
+        lines = [f"{self.source}: {self.wrong.summary}; nothing was imported."]
+        lines += [f"  {problem}" for problem in self.problems]
+        lines.append(f"  {OVERRIDE_HINT}")
+        return "\n".join(lines)
 
 
 COPY_BATCH = 1000
@@ -66,14 +93,19 @@ def _copy_rows(cursor, lines: Iterable[str]) -> int:
 
 
 @transaction.atomic
-def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source: str) -> IngestResult:
+def ingest_report(
+    *, seller_account: SellerAccount, lines: Iterable[str], source: str, run_id: int | None = None,
+    override_account_guard: bool = False,
+) -> IngestResult:
     """Parse the report and add its new rows to `seller_account`, atomically.
 
     Streams the rows into a temporary table and hands it to `cases.records.records_insert_staged`,
     which, under the account's advisory lock, inserts the rows not seen before, attached to the
     account's cases by case ID, and recomputes those cases (status, history naming `source` and
     the row, rollups).
-    Raises `sync.report.ReportError` and writes nothing if any line is bad. Running it again
+    Raises `sync.report.ReportError` and writes nothing if any line is bad, and its subclass
+    `WrongAccountReport` if the lines look like another account's (`cases.account_guard`), unless
+    `override_account_guard`. The records keep `run_id`, to void the import later. Running it again
     with the same or an overlapping report adds nothing. For the rest of the transaction JIT is
     off (compiling costs more than it saves here), `work_mem` is 64 MB (sorting 100,000 rows
     stays in memory), `random_page_cost` is 1.1 (the pages it reads are cached or on SSD; with
@@ -100,9 +132,13 @@ def ingest_report(*, seller_account: SellerAccount, lines: Iterable[str], source
         cursor.execute(SESSION_SQL)
         cursor.execute(CREATE_STAGING_SQL)
         rows_read = _copy_rows(cursor, read_report_copy(lines, source=source))
-        stored = records_insert_staged(
-            seller_account=seller_account, staging_table="sync_report_rows", columns=ROW_COLUMNS, source=source,
-        )
+        try:
+            stored = records_insert_staged(
+                seller_account=seller_account, staging_table="sync_report_rows", columns=ROW_COLUMNS,
+                source=source, run_id=run_id, override_account_guard=override_account_guard,
+            )
+        except WrongAccount as wrong:
+            raise WrongAccountReport(source=source, wrong=wrong) from None
         cursor.execute("DROP TABLE sync_report_rows")
     return IngestResult(rows_read, **dataclasses.asdict(stored))
 
@@ -115,6 +151,7 @@ def import_report(
     kind: RunKind,
     actor=None,
     run: SyncRun | None = None,
+    account_guard_overridden_by: str = "",
 ) -> SyncRun:
     """`ingest_report` with its SyncRun: saved as succeeded with the counts, in the same transaction
     as the rows; or, on any error, saved as failed with the error (outside the rolled-back
@@ -122,20 +159,28 @@ def import_report(
 
     Pass `run` to complete a run created earlier (a poll creates it before downloading);
     otherwise a new run is created. Called inside an outer transaction, the failed run lasts
-    only as long as that transaction does.
+    only as long as that transaction does. `account_guard_overridden_by` (who, in words) imports
+    a report that looks like another account's; the run then keeps who and what the guard said.
     """
     if run is None:
         run = SyncRun(tenant_id=seller_account.tenant_id, seller_account=seller_account, kind=kind, actor=actor)
     run.source = source[:RUN_SOURCE_MAX_LENGTH]
     run.save()
-    counts = tuple(field.name for field in dataclasses.fields(IngestResult))
+    counts = RUN_COUNTS
     try:
         with transaction.atomic():
-            result = ingest_report(seller_account=seller_account, lines=lines, source=source)
+            result = ingest_report(
+                seller_account=seller_account, lines=lines, source=source, run_id=run.pk,
+                override_account_guard=bool(account_guard_overridden_by),
+            )
             for name in counts:
                 setattr(run, name, getattr(result, name))
+            if result.account_guard_overridden:
+                run.account_guard_override = (
+                    f"Overridden by {account_guard_overridden_by}: {result.account_guard_overridden}"
+                )
             run.status, run.error, run.finished_at = RunStatus.SUCCEEDED, "", timezone.now()
-            run.save(update_fields=[*counts, "status", "error", "finished_at"])
+            run.save(update_fields=[*counts, "account_guard_override", "status", "error", "finished_at"])
     except BaseException as error:
         for name in counts:
             setattr(run, name, 0)

@@ -35,10 +35,23 @@ class SyncRun(models.Model):
     rows_matched = models.PositiveIntegerField(default=0)
     cases_changed = models.PositiveIntegerField(default=0)
     status_changes = models.PositiveIntegerField(default=0)
+    rows_confirmed = models.PositiveIntegerField(
+        default=0, help_text="Lines that confirmed a record the reimbursement team had entered by hand."
+    )
     error = models.TextField(blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    account_guard_override = models.TextField(
+        blank=True, help_text="Who imported the report although it looked like another account's, and what "
+                              "the guard said. Empty when the guard was not overridden.",
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )
+    void_reason = models.TextField(blank=True)
 
     objects = ScopedManager(tenant="tenant")
 

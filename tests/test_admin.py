@@ -237,16 +237,17 @@ def test_the_manual_record_service_refuses_an_unknown_currency(sam, acme_walmart
         )
 
 
-def test_two_identical_manual_records_both_count(sam, acme_walmart):
+def test_the_same_manual_record_entered_twice_counts_once(sam, acme_walmart):
     case = make_case(acme_walmart, marketplace_case_id="WFS200", units_claimed=4)
     fields = dict(case_reference="WFS200", reimbursement_id="S1", reason="Return dispute",
                   approval_date=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), currency="USD",
                   amount_per_unit=Decimal("20"), amount_total=Decimal("20"), quantity_cash=1)
-    record_add_manual(seller_account=acme_walmart, actor=sam, **fields)
-    record_add_manual(seller_account=acme_walmart, actor=sam, **fields)
+    first = record_add_manual(seller_account=acme_walmart, actor=sam, **fields)
+    with pytest.raises(ValidationError, match=f"already recorded: record {first.pk} "):
+        record_add_manual(seller_account=acme_walmart, actor=sam, **fields)
     case.refresh_from_db()
     assert (case.status, case.recovered_amount, case.units_reimbursed_cash) == (
-        S.PARTIALLY_REIMBURSED, Decimal("40.00"), 2)
+        S.PARTIALLY_REIMBURSED, Decimal("20.00"), 1)
 
 
 def test_records_are_listed_read_only_with_match_filters(sam_client, acme_amazon):

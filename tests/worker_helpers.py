@@ -28,7 +28,7 @@ TYPES = list(ReimbursementType)
 QUEUES = "polls,schedule,email"
 
 
-def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 200) -> list[Case]:
+def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 200, currency: str = "USD") -> list[Case]:
     """Cases filed long enough ago that the sandbox has answered most of them by now."""
     today = dt.date.today()
     return [
@@ -37,7 +37,7 @@ def make_sandbox_cases(account: SellerAccount, count: int, *, days_ago: int = 20
             reimbursement_type=TYPES[n % len(TYPES)],
             units_claimed=None if n % 7 == 0 else 1 + n % 4,
             claimed_amount=Decimal(15 + 3 * n) + Decimal("0.50"),
-            currency="USD", date_filed=today - dt.timedelta(days=days_ago - n % 60),
+            currency=currency, date_filed=today - dt.timedelta(days=days_ago - n % 60),
         )
         for n in range(count)
     ]

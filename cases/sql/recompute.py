@@ -19,7 +19,8 @@ WITH target AS (
         coalesce(sum(r.amount_total) FILTER (WHERE r.currency = t.currency), 0) AS recovered,
         coalesce(sum(r.quantity_cash) FILTER (WHERE r.currency = t.currency), 0) AS cash_units,
         coalesce(sum(r.quantity_inventory) FILTER (WHERE r.currency = t.currency), 0) AS inventory_units,
-        (max(r.approval_date) FILTER (WHERE r.currency = t.currency) AT TIME ZONE 'UTC')::date AS last_on,
+        (max(r.approval_date) FILTER (WHERE r.currency = t.currency AND r.voided_at IS NULL AND r.voids_id IS NULL)
+            AT TIME ZONE 'UTC')::date AS last_on,
         max(r.id) FILTER (WHERE r.id >= %(first_new_record)s) AS cause_record
     FROM target t LEFT JOIN cases_reimbursementrecord r ON r.case_id = t.id
     GROUP BY t.id, t.status, t.recovered_amount, t.units, t.claimed_amount, t.units_claimed

@@ -6,7 +6,15 @@ keep the `sync_` names they had when `sync.ingest` wrote the records itself: the
 ingestion's phases apart by the start of their SQL.
 """
 
+from ..models import RecordOrigin
+from . import literal
 from .recompute import case_match_sql
+
+IDENTITY_COLUMNS = (
+    "reimbursement_id", "case_reference", "currency", "amount_total", "quantity_cash", "quantity_inventory",
+)
+"""`cases.models.MANUAL_IDENTITY` within one seller account: what a report line and a record entered by
+hand must share to be the same reimbursement."""
 
 CREATE_MATCHES_SQL = """
 DROP TABLE IF EXISTS pg_temp.sync_new_rows;
@@ -50,10 +58,10 @@ def insert_sql(*, columns: tuple[str, ...]) -> str:
 WITH inserted AS (
     INSERT INTO cases_reimbursementrecord (
         tenant_id, seller_account_id, case_id, {", ".join(columns)},
-        fingerprint, occurrence, source, source_line, created_at
+        fingerprint, occurrence, source, source_line, created_at, sync_run_id
     )
     SELECT %(tenant_id)s, %(seller_account_id)s, c.id, {", ".join("s." + c for c in columns)},
-        s.fingerprint, s.occurrence, %(source)s, s.line, now()
+        s.fingerprint, s.occurrence, %(source)s, s.line, now(), %(run_id)s
     FROM sync_new_rows s
     LEFT JOIN cases_case c ON c.seller_account_id = %(seller_account_id)s AND {case_match_sql(row="s")}
     ORDER BY s.line
@@ -66,6 +74,45 @@ SELECT count(*) FROM inserted
 """
 
 
+_KEY = ", ".join(IDENTITY_COLUMNS)
+
+UNCONFIRMED_SQL = f"""
+SELECT EXISTS (
+    SELECT FROM cases_reimbursementrecord
+    WHERE seller_account_id = %(seller_account_id)s AND origin = {literal(RecordOrigin.MANUAL)}
+      AND voided_at IS NULL AND confirmed_at IS NULL
+)
+"""
+"""Whether the account has records entered by hand that no report line has confirmed yet: served by
+the index of `record_manual_once`, which holds only manual records."""
+
+CONFIRM_SQL = f"""
+WITH manual AS (
+    SELECT id, {_KEY}, row_number() OVER (PARTITION BY {_KEY} ORDER BY id) AS rank
+    FROM cases_reimbursementrecord
+    WHERE seller_account_id = %(seller_account_id)s AND origin = {literal(RecordOrigin.MANUAL)}
+      AND voided_at IS NULL AND confirmed_at IS NULL
+), lines AS (
+    SELECT line, fingerprint, occurrence, {_KEY}, row_number() OVER (PARTITION BY {_KEY} ORDER BY line) AS rank
+    FROM sync_new_rows
+    WHERE ({_KEY}) IN (SELECT {_KEY} FROM manual)
+), pairs AS (
+    SELECT m.id, l.line, l.fingerprint, l.occurrence FROM manual m JOIN lines l USING ({_KEY}, rank)
+), confirmed AS (
+    UPDATE cases_reimbursementrecord r
+    SET fingerprint = p.fingerprint, occurrence = p.occurrence, source_line = p.line, sync_run_id = %(run_id)s,
+        confirmed_at = now()
+    FROM pairs p
+    WHERE r.id = p.id
+    RETURNING p.line
+)
+DELETE FROM sync_new_rows s USING confirmed c WHERE s.line = c.line
+"""
+"""A new line with the identity of a record entered by hand (and not confirmed yet) confirms it instead
+of being inserted: the record takes the line's fingerprint, occurrence and line number, so the next
+download of the report finds the line stored. Paired one to one, in order: the second of two identical
+lines confirms a second such record, or is inserted."""
+
 CHUNK_SQL = """
 WITH chunk AS (
     SELECT DISTINCT case_id FROM sync_new_matches WHERE case_id > %(after)s ORDER BY case_id LIMIT %(size)s
@@ -77,3 +124,19 @@ SELECT (SELECT array_agg(case_id ORDER BY case_id) FROM chunk),
 chunk at a time, whatever the size of the report."""
 
 DROP_SQL = "DROP TABLE sync_new_rows, sync_new_matches"
+
+STAGED_CURRENCIES_SQL = """
+SELECT currency, count(*), (array_agg(line ORDER BY line))[1:5] FROM sync_new_rows GROUP BY currency ORDER BY min(line)
+"""
+"""Each currency of the new lines: how many lines, and the first of them."""
+
+STAGED_CASE_OWNERS_SQL = """
+SELECT c.seller_account_id, count(*), (array_agg(s.line ORDER BY s.line))[1:5],
+    (array_agg(DISTINCT s.case_reference ORDER BY s.case_reference))[1:5]
+FROM sync_new_rows s
+JOIN cases_case c ON c.tenant_id = %(tenant_id)s AND c.marketplace_case_id = s.case_reference
+WHERE s.case_reference <> ''
+GROUP BY c.seller_account_id
+"""
+"""For each seller account of the tenant, how many new lines name one of its cases (the first lines and
+case IDs): one probe of `case_t_caseid` per line. Only the new lines: a report seen before costs nothing."""

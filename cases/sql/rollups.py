@@ -12,6 +12,9 @@ from the cases and records and compares.
 
 from dataclasses import dataclass
 
+from ..models import RecordOrigin
+from . import literal
+
 CASE_BUCKET = "tenant_id, seller_account_id, currency, status, reimbursement_type"
 CASE_CONTRIBUTION = (
     "{sign}1, {sign}claimed_amount, {sign}recovered_amount, "
@@ -21,7 +24,9 @@ RECORD_BUCKET = (
     "tenant_id, seller_account_id, currency, "
     "date_trunc('month', approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
 )
-RECORD_CONTRIBUTION = "{sign}amount_total, {sign}1"
+RECORD_COUNT = "CASE WHEN voids_id IS NULL THEN 1 ELSE -1 END"
+"""A record counts one, and the void of a record takes it back: `record_count` counts the records not voided."""
+RECORD_CONTRIBUTION = "{sign}amount_total, {sign}" + RECORD_COUNT
 
 
 def _upsert(table, columns, values, bucket, contribution, sources):
@@ -103,17 +108,28 @@ END $$;
 CREATE OR REPLACE FUNCTION cases_record_only_matches() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (NEW.tenant_id, NEW.seller_account_id, NEW.case_reference, NEW.approval_date, NEW.currency,
-        NEW.amount_total, NEW.quantity_cash, NEW.quantity_inventory, NEW.fingerprint, NEW.occurrence)
+        NEW.amount_total, NEW.quantity_cash, NEW.quantity_inventory, NEW.origin, NEW.voids_id)
        IS DISTINCT FROM
        (OLD.tenant_id, OLD.seller_account_id, OLD.case_reference, OLD.approval_date, OLD.currency,
-        OLD.amount_total, OLD.quantity_cash, OLD.quantity_inventory, OLD.fingerprint, OLD.occurrence)
+        OLD.amount_total, OLD.quantity_cash, OLD.quantity_inventory, OLD.origin, OLD.voids_id)
+       OR (OLD.voided_at IS NOT NULL AND NEW.voided_at IS DISTINCT FROM OLD.voided_at)
     THEN
-        RAISE EXCEPTION 'reimbursement records are facts: only their case may be set'
+        RAISE EXCEPTION 'reimbursement records are facts: only their case may be set, and a void once'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF (NEW.fingerprint, NEW.occurrence, NEW.source_line, NEW.sync_run_id, NEW.confirmed_at)
+       IS DISTINCT FROM (OLD.fingerprint, OLD.occurrence, OLD.source_line, OLD.sync_run_id, OLD.confirmed_at)
+       AND NOT (OLD.origin = {manual} AND OLD.confirmed_at IS NULL AND NEW.confirmed_at IS NOT NULL)
+    THEN
+        RAISE EXCEPTION 'a record takes a report line''s identity only once, when the line confirms it'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NEW;
 END $$;
-"""
+""".replace("{manual}", literal(RecordOrigin.MANUAL))
+"""`cases_record_only_matches`: a record's facts never change; it may be matched to a case (and unmatched
+after a case's correction), voided once, and, if entered by hand, confirmed once by a report line,
+whose identity (fingerprint, occurrence, line, run) it then takes."""
 
 INSTALL = "\n".join(
     [
@@ -190,11 +206,11 @@ MONTHLY_RECOVERY = Rollup(
         "seller_account_id": "bigint", "currency": "text", "month": "date", "automatic": "boolean",
         "amount": "numeric", "record_count": "bigint",
     },
-    recompute="""
+    recompute=f"""
         SELECT seller_account_id, currency,
             date_trunc('month', approval_date AT TIME ZONE 'UTC')::date AS month,
             case_reference = '' AS automatic,
-            sum(amount_total) AS amount, count(*) AS record_count
+            sum(amount_total) AS amount, sum({RECORD_COUNT}) AS record_count
         FROM cases_reimbursementrecord WHERE tenant_id = %(tenant_id)s
         GROUP BY 1, 2, 3, 4
     """,

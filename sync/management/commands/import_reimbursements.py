@@ -1,4 +1,5 @@
 import contextlib
+import getpass
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -22,24 +23,36 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the report file, or - to read standard input")
         parser.add_argument("--seller-account", required=True, metavar="SELLER_ID",
                             help="the Amazon seller ID of the account the report belongs to")
+        parser.add_argument("--force-account", action="store_true",
+                            help="import the report even if it looks like another seller account's (wrong "
+                                 "currencies, or case IDs of another account); the run records the override")
         parser.add_argument("--progress-every", type=int, default=50_000, metavar="N",
                             help="report progress on standard error every N lines (default 50000, 0 for never)")
 
-    def handle(self, *args, path: str, seller_account: str, progress_every: int, **options):
+    def handle(self, *args, path: str, seller_account: str, progress_every: int, force_account: bool, **options):
         with scopes_disabled():
             account = self._account(seller_account)
             source = "standard input" if path == "-" else os.path.basename(path)
             with self._open(path) as stream:
                 lines = self._with_progress(decode_lines(stream), progress_every)
                 try:
-                    run = import_report(seller_account=account, lines=lines, source=source, kind=RunKind.FILE)
+                    run = import_report(
+                        seller_account=account, lines=lines, source=source, kind=RunKind.FILE,
+                        account_guard_overridden_by=(
+                            f"import_reimbursements --force-account (OS user {getpass.getuser()})"
+                            if force_account else ""
+                        ),
+                    )
                 except ReportError as error:
                     raise CommandError(str(error)) from None
         self.stdout.write(
             f"Imported {source} into {account.label}: {run.rows_read} rows read, {run.rows_new} new, "
             f"{run.rows_matched} matched to cases; {run.cases_changed} cases changed, "
             f"{run.status_changes} status changes."
+            + (f" {run.rows_confirmed} confirmed records entered by hand." if run.rows_confirmed else "")
         )
+        if run.account_guard_override:
+            self.stderr.write(run.account_guard_override)
 
     def _account(self, external_id: str) -> SellerAccount:
         try:

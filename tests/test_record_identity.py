@@ -1,0 +1,296 @@
+"""Every record once: a reimbursement entered by hand twice, or typed in and then brought by a report, counts
+once; and a report that looks like another seller account's is refused (issue 8, found 1 and 2)."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import MARKETPLACE_CURRENCIES, Marketplace, Region
+from cases.locks import LockNamespace
+from cases.models import (
+    Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, RecordOrigin, ReimbursementRecord,
+)
+from cases.records import record_add_manual
+from cases.rollups import rollup_differences
+from sync.ingest import WrongAccountReport, import_report, ingest_report
+from sync.models import RunKind, RunStatus, SyncRun
+from sync.services import account_poll
+from tests.factories import PASSWORD, make_case, make_seller_account
+from tests.worker_helpers import make_sandbox_cases
+
+DATA = Path(__file__).parent / "data"
+S = CaseStatus
+APPROVED = dt.datetime(2026, 5, 20, 12, tzinfo=dt.UTC)
+
+
+def money_snapshot():
+    """Everything the money depends on, to prove that a refusal wrote nothing."""
+    return (
+        list(ReimbursementRecord.objects.order_by("id").values_list()),
+        list(Case.objects.order_by("id").values_list()),
+        list(CaseEvent.objects.order_by("id").values_list()),
+        list(CaseTotals.objects.order_by("id").values_list()),
+        list(MonthlyRecovery.objects.order_by("id").values_list()),
+    )
+
+
+def report_lines(name="report_basic.tsv"):
+    return (DATA / name).read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def manual_fields(**overrides):
+    """Line 1 of report_basic.tsv (reimbursement 5001 for case 1000000001), as staff would type it."""
+    return {
+        "case_reference": "1000000001", "approval_date": APPROVED, "reimbursement_id": "5001",
+        "reason": "Lost_Warehouse", "currency": "USD", "amount_per_unit": Decimal("20.00"),
+        "amount_total": Decimal("20.00"), "quantity_cash": 1, "quantity_inventory": 0, **overrides,
+    }
+
+
+def admin_form(account, **overrides):
+    return {
+        "seller_account": account.pk, "case_reference": "1000000001", "approval_date_0": "2026-05-20",
+        "approval_date_1": "12:00:00", "reimbursement_id": "5001", "reason": "Lost_Warehouse",
+        "currency": "USD", "amount_per_unit": "20.00", "amount_total": "20.00", "quantity_cash": "1",
+        "quantity_inventory": "0", "amazon_order_id": "", "sku": "", "fnsku": "", "asin": "",
+        "product_name": "", "condition": "", "original_reimbursement_id": "", "original_reimbursement_type": "",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def lost_case(acme_amazon):
+    return make_case(acme_amazon, marketplace_case_id="1000000001", units_claimed=2, claimed_amount=Decimal("40.00"))
+
+
+@pytest.fixture
+def damaged_case(acme_amazon):
+    return make_case(acme_amazon, marketplace_case_id="1000000002", units_claimed=2, claimed_amount=Decimal("30.00"))
+
+
+@pytest.fixture
+def acme_europe(acme):
+    return make_seller_account(acme, "A1ACMEEUROPE", region=Region.EU, marketplace_ids=["A1PA6795UKMFR9"])
+
+
+def refreshed(case):
+    return Case.objects.get(pk=case.pk)
+
+
+# Identity for every record
+
+def test_the_admin_form_posted_twice_adds_one_record_and_names_it_the_second_time(sam_client, lost_case):
+    url = reverse("admin:cases_reimbursementrecord_add")
+    assert sam_client.post(url, admin_form(lost_case.seller_account)).status_code == 302
+    record = ReimbursementRecord.objects.get()
+    before = money_snapshot()
+
+    again = sam_client.post(url, admin_form(lost_case.seller_account))
+
+    assert again.status_code == 200
+    errors = str(again.context["adminform"].form.non_field_errors())
+    assert f"already recorded: record {record.pk} (reimbursement 5001, case 1000000001, 20.00 USD" in errors
+    assert money_snapshot() == before
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_form_adds_one_record(sam, lost_case):
+    """Two submissions at once (a double click): both wait on the account's lock, the second then sees the
+    first one's record and is refused as a form error."""
+    url = reverse("admin:cases_reimbursementrecord_add")
+    statuses = []
+
+    def submit():
+        try:
+            client = Client()
+            client.login(username="sam", password=PASSWORD)
+            statuses.append(client.post(url, admin_form(lost_case.seller_account)).status_code)
+        finally:
+            connection.close()
+
+    database = connection.settings_dict
+    with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
+                         dbname=database["NAME"], user=database["USER"] or None) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                      [LockNamespace.SELLER_ACCOUNT, lost_case.seller_account_id])
+        workers = [threading.Thread(target=submit) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        other.rollback()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert sorted(statuses) == [200, 302]
+    assert ReimbursementRecord.objects.count() == 1
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+def test_the_database_refuses_a_second_manual_record_of_the_same_reimbursement(sam, lost_case):
+    first = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+    with pytest.raises(IntegrityError, match="record_manual_once"), transaction.atomic():
+        ReimbursementRecord.objects.create(
+            **manual_fields(), tenant_id=first.tenant_id, seller_account=first.seller_account,
+            fingerprint="00000000-0000-0000-0000-000000000001", origin=RecordOrigin.MANUAL,
+        )
+
+
+def test_a_report_line_confirms_the_record_typed_in_by_hand_instead_of_adding_one(sam, lost_case):
+    account = lost_case.seller_account
+    manual = record_add_manual(seller_account=account, actor=sam, **manual_fields())
+
+    run = import_report(seller_account=account, lines=report_lines(), source="r.tsv", kind=RunKind.FILE)
+
+    assert (run.rows_read, run.rows_new, run.rows_confirmed) == (4, 3, 1)
+    assert ReimbursementRecord.objects.filter(reimbursement_id="5001").count() == 1
+    manual.refresh_from_db()
+    assert manual.confirmed_at is not None and (manual.sync_run_id, manual.source_line) == (run.pk, 2)
+    assert (manual.origin, manual.source) == (RecordOrigin.MANUAL, "Entered by sam")
+    case = refreshed(lost_case)
+    assert (case.recovered_amount, case.units_reimbursed_cash, case.status) == (
+        Decimal("20.00"), 1, S.PARTIALLY_REIMBURSED)
+    assert rollup_differences(tenant_id=account.tenant_id) == []
+
+    again = import_report(seller_account=account, lines=report_lines(), source="r.tsv", kind=RunKind.FILE)
+
+    assert (again.rows_new, again.rows_confirmed) == (0, 0)
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+def test_two_identical_lines_confirm_one_manual_record_and_add_the_other(sam, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **manual_fields())
+    lines = report_lines()
+    run = import_report(seller_account=account, lines=[lines[0], lines[1], lines[1]], source="r", kind=RunKind.FILE)
+    assert (run.rows_new, run.rows_confirmed) == (1, 1)
+    assert refreshed(lost_case).recovered_amount == Decimal("40.00")
+
+
+def test_a_reimbursement_a_report_brought_cannot_be_typed_in_again(sam, lost_case):
+    account = lost_case.seller_account
+    import_report(seller_account=account, lines=report_lines(), source="r.tsv", kind=RunKind.FILE)
+    from_report = ReimbursementRecord.objects.get(reimbursement_id="5001")
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError, match=f"already recorded: record {from_report.pk} .*r.tsv"):
+        record_add_manual(seller_account=account, actor=sam, **manual_fields())
+
+    assert money_snapshot() == before
+
+
+def test_a_different_amount_for_the_same_reimbursement_id_is_another_record(sam, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **manual_fields())
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(amount_total=Decimal("20.00"),
+                                                                           quantity_cash=0, quantity_inventory=1))
+    assert ReimbursementRecord.objects.count() == 2
+
+
+def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
+    account = lost_case.seller_account
+    manual = record_add_manual(seller_account=account, actor=sam, **manual_fields())
+    import_report(seller_account=account, lines=report_lines(), source="r.tsv", kind=RunKind.FILE)
+    with pytest.raises(IntegrityError, match="only once"), transaction.atomic():
+        ReimbursementRecord.objects.filter(pk=manual.pk).update(occurrence=7)
+    report_line = ReimbursementRecord.objects.get(reimbursement_id="5002")
+    with pytest.raises(IntegrityError, match="only once"), transaction.atomic():
+        ReimbursementRecord.objects.filter(pk=report_line.pk).update(occurrence=7)
+
+
+# Wrong-account guard
+
+def test_every_marketplace_pays_in_iso_currencies_and_each_region_is_known():
+    assert {(Marketplace.AMAZON, region) for region in Region} <= set(MARKETPLACE_CURRENCIES)
+    assert all(len(code) == 3 and code.isupper() for codes in MARKETPLACE_CURRENCIES.values() for code in codes)
+
+
+def test_a_usd_report_uploaded_to_the_eu_account_is_refused_naming_the_na_account(
+    sam_client, lost_case, acme_europe
+):
+    before = money_snapshot()
+    with open(DATA / "report_basic.tsv", "rb") as report:
+        response = sam_client.post(reverse("admin:sync_syncrun_upload"),
+                                   {"seller_account": acme_europe.pk, "report": report})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ("these lines look like Amazon NA A1ACMEAMAZON, not Amazon EU A1ACMEEUROPE; nothing was imported"
+            in page)
+    assert "4 lines in USD (lines 2, 3, 4, 5): Amazon EU A1ACMEEUROPE is paid in EUR" in page
+    assert money_snapshot() == before
+    run = SyncRun.objects.get()
+    assert (run.status, run.seller_account, run.rows_new) == (RunStatus.FAILED, acme_europe, 0)
+    assert "look like Amazon NA A1ACMEAMAZON" in run.error
+
+
+def test_the_upload_override_imports_it_and_the_run_says_who_overrode(sam_client, lost_case, acme_europe):
+    with open(DATA / "report_basic.tsv", "rb") as report:
+        response = sam_client.post(reverse("admin:sync_syncrun_upload"),
+                                   {"seller_account": acme_europe.pk, "report": report, "force_account": "on"})
+    assert response.status_code == 302
+    run = SyncRun.objects.get()
+    assert (run.status, run.rows_new) == (RunStatus.SUCCEEDED, 4)
+    assert run.account_guard_override.startswith(
+        "Overridden by sam (admin upload): these lines look like Amazon NA A1ACMEAMAZON")
+    assert refreshed(lost_case).status == S.OPEN, "an override never reaches another account's cases"
+
+
+def test_the_command_refuses_a_report_of_the_wrong_region_and_imports_it_with_force_account(
+    lost_case, acme_europe, capsys
+):
+    path = str(DATA / "report_basic.tsv")
+    before = money_snapshot()
+    with pytest.raises(CommandError, match="these lines look like Amazon NA A1ACMEAMAZON"):
+        call_command("import_reimbursements", path, "--seller-account", "A1ACMEEUROPE", "--progress-every", "0")
+    assert money_snapshot() == before
+
+    call_command("import_reimbursements", path, "--seller-account", "A1ACMEEUROPE", "--force-account",
+                 "--progress-every", "0")
+
+    run = SyncRun.objects.get(status=RunStatus.SUCCEEDED)
+    assert run.rows_new == 4
+    assert run.account_guard_override.startswith("Overridden by import_reimbursements --force-account (OS user ")
+
+
+def test_a_report_in_a_currency_no_account_of_the_tenant_is_paid_in_names_the_marketplace(acme_europe):
+    with pytest.raises(WrongAccountReport, match="look like an Amazon NA account \\(the tenant has no such account\\)"):
+        ingest_report(seller_account=acme_europe, lines=report_lines(), source="r.tsv")
+    assert not ReimbursementRecord.objects.exists()
+
+
+def test_a_report_naming_cases_of_another_account_of_the_tenant_is_refused(acme, lost_case, damaged_case):
+    other = make_seller_account(acme, "A1ACMESECOND")
+    before = money_snapshot()
+    with pytest.raises(WrongAccountReport) as refused:
+        ingest_report(seller_account=other, lines=report_lines(), source="r.tsv")
+    message = str(refused.value)
+    assert "these lines look like Amazon NA A1ACMEAMAZON, not Amazon NA A1ACMESECOND" in message
+    assert "line 2, case-id: 2 lines (lines 2, 3) name cases of Amazon NA A1ACMEAMAZON" in message
+    assert "(case IDs 1000000001, 1000000002); 0 name cases of Amazon NA A1ACMESECOND" in message
+    assert money_snapshot() == before
+
+
+def test_a_case_recorded_on_the_wrong_account_does_not_block_the_right_accounts_reports(acme, lost_case, damaged_case):
+    other = make_seller_account(acme, "A1ACMESECOND")
+    make_case(other, marketplace_case_id="9999999999", claimed_amount=Decimal("8.00"))
+    result = ingest_report(seller_account=lost_case.seller_account, lines=report_lines(), source="r.tsv")
+    assert result.rows_new == 4
+
+
+def test_a_poll_bringing_another_regions_currency_fails_and_writes_nothing(acme, acme_amazon):
+    # Set up with the US marketplace by mistake, the EU account is paid in USD by the sandbox.
+    acme_europe = make_seller_account(acme, "A1ACMEEUROPE", region=Region.EU, marketplace_ids=["ATVPDKIKX0DER"])
+    make_sandbox_cases(acme_europe, 20, currency="EUR")
+    before = money_snapshot()
+    with pytest.raises(WrongAccountReport, match="look like Amazon NA A1ACMEAMAZON, not Amazon EU A1ACMEEUROPE"):
+        account_poll(seller_account_id=acme_europe.pk, kind=RunKind.POLL)
+    assert money_snapshot() == before
+    run = SyncRun.objects.get(seller_account=acme_europe)
+    assert run.status == RunStatus.FAILED and "USD" in run.error
