@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from accounts.admin_helpers import ReadOnlyAdminMixin
 from jobs.models import SetAsideTask
 
 FIELDS = ["task_name", "args", "kwargs", "first_seen", "set_aside_at", "deliveries", "last_error", "task_id"]
 
 
 @admin.register(SetAsideTask)
-class SetAsideTaskAdmin(admin.ModelAdmin):
+class SetAsideTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Poison messages, read-only: what was set aside, with what arguments, after how many deliveries."""
 
     list_display = ["set_aside_at", "task_name", "args", "deliveries", "first_seen", "last_error"]
@@ -15,11 +16,3 @@ class SetAsideTaskAdmin(admin.ModelAdmin):
     fields = FIELDS
     readonly_fields = FIELDS
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,5 @@
-"""Imports run one way: accounts <- cases <- {sync, dashboard}, casetracker on top of the apps and
+"""Imports run one way: accounts <- cases <- {sync, dashboard} (jobs, the Celery guard, beside cases),
+casetracker on top of the apps and
 devtools on top of everything; and no product module imports itself back through others.
 
 The walk reads every import statement of the product's modules with `ast`, wherever it stands (module
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"jobs": 0, "accounts": 0, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4}
+LAYERS = {"accounts": 0, "jobs": 1, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4}
 """An app may import its own modules and those of the apps on lower layers, never a higher or equal one."""
 
 
