@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test bench install install-test browser check
+.PHONY: run test bench install install-test browser check stress load
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -48,3 +48,18 @@ bench: install
 	$(PY) -m casetracker.ensure_database
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py bench --ingest $(BENCH_ARGS)
+
+# The fault proofs at full counts (tests marked `stress`, minutes each), then the load test.
+# Use your own database and broker: TEST_DATABASE_NAME=... TEST_BROKER_URL=redis://... make stress
+stress: install-test
+	STRESS=1 $(VENV)/bin/pytest --create-db -m stress -s -p no:cacheprovider $(STRESS_ARGS)
+	$(MAKE) load
+
+# LOAD_USERS sellers (50) of as many tenants for LOAD_SECONDS (300) against the Procfile's processes on
+# LOAD_PORT (8765), broker LOAD_REDIS_URL (redis://127.0.0.1:6379/14); locust's CSV in run/load.
+# Fails on any failed request or a page's p95 above LOAD_P95_MS (1000).
+load: export DATABASE_URL = postgres:///casetracker_stress
+load: install-test
+	$(PY) -m casetracker.ensure_database
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_run
