@@ -9,8 +9,8 @@ from accounts.selectors import seller_account_list
 
 from . import selectors
 from .export import BUSY_RETRY_AFTER_SECONDS, ClosingLines, csv_lines, export_filename
-from .locks import tenant_export_lock_release, tenant_export_lock_try
 from .filters import CaseFilter
+from .locks import tenant_export_lock_release, tenant_export_lock_try
 from .models import REIMBURSED_STATUSES, CaseStatus
 from .pagination import LAST, keyset_page, sort_parse
 from .tables import DEFAULT_SORT, SORT_COLUMNS, OverallCaseTable, ReimbursedCaseTable
