@@ -11,7 +11,9 @@ with a recomputation. The points:
 - `recompute`: the test holds the account's cases locked, so the poll blocks in the recompute's
   UPDATE after inserting the records, in its open transaction;
 - `random`: no pause; the workers are killed a random fraction (0 to 1.2) of a poll's measured
-  duration after it was sent, wherever that lands.
+  duration after it was sent, wherever that lands. These rounds poll accounts of
+  `RANDOM_ROUND_CASES` cases, so that the download, COPY and recompute each last long enough
+  to be hit; what the killed session was doing is recorded for each round.
 
 `make test` runs one round at each of three points; `make stress` runs 100 rounds over all five.
 """
@@ -30,9 +32,10 @@ import pytest
 import redis
 from django.db import connection
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from accounts.models import SellerAccount
-from cases.models import Case, ReimbursementRecord
+from cases.models import Case, ReimbursementRecord, ReimbursementType
 from cases.rollups import rollup_differences
 from casetracker.celery import app as celery_app
 from sync.models import RunStatus, SyncRun
@@ -51,6 +54,7 @@ VISIBILITY_TIMEOUT = 6
 """Seconds before an unacknowledged message is handed out again; every pause before a kill is shorter,
 or the poll would be redelivered (and skipped, its account being locked) while the first one runs."""
 CASES_PER_ACCOUNT = 40
+RANDOM_ROUND_CASES = 1500
 TENANTS = 5
 WORKERS = 2
 
@@ -92,10 +96,24 @@ def case_money_differences(account: SellerAccount) -> dict[str, tuple[Decimal, D
             .values_list("case__marketplace_case_id", "amount_total"):
         summed[case_id] += amount
     return {
-        case.marketplace_case_id: (case.recovered_amount, summed.get(case.marketplace_case_id, Decimal("0")))
+        case.marketplace_case_id: (case.recovered_amount, summed.get(case.marketplace_case_id, Decimal(0)))
         for case in Case.objects.filter(seller_account=account)
-        if case.recovered_amount != summed.get(case.marketplace_case_id, Decimal("0"))
+        if case.recovered_amount != summed.get(case.marketplace_case_id, Decimal(0))
     }
+
+
+def bulk_sandbox_cases(account: SellerAccount, count: int) -> None:
+    """`make_sandbox_cases` in one INSERT (the triggers fill the rollups and search keys); no history."""
+    today = dt.date.today()
+    types = list(ReimbursementType)
+    Case.objects.bulk_create([
+        Case(tenant_id=account.tenant_id, seller_account=account,
+             marketplace_case_id=f"{account.external_id[-4:]}{n:06d}", reimbursement_type=types[n % len(types)],
+             units_claimed=None if n % 7 == 0 else 1 + n % 4,
+             claimed_amount=Decimal(15 + 3 * n) + Decimal("0.50"), currency="USD",
+             date_filed=today - dt.timedelta(days=200 - n % 60))
+        for n in range(count)
+    ], batch_size=1000)
 
 
 def runs(account: SellerAccount, status: str) -> list[SyncRun]:
@@ -123,9 +141,12 @@ class Sweep:
         for worker in self.workers:
             worker.stop()
 
-    def account(self, number: int) -> SellerAccount:
+    def account(self, number: int, *, cases: int = CASES_PER_ACCOUNT) -> SellerAccount:
         account = factories.make_seller_account(self.tenants[number % TENANTS], f"A1KILL{number:06d}")
-        make_sandbox_cases(account, CASES_PER_ACCOUNT)
+        if cases > CASES_PER_ACCOUNT:
+            bulk_sandbox_cases(account, cases)
+        else:
+            make_sandbox_cases(account, cases)
         return account
 
     def send(self, account: SellerAccount) -> None:
@@ -136,11 +157,11 @@ class Sweep:
         """One poll nobody kills: how long a poll takes from sending to success, for the random kills."""
         for worker in self.workers:
             worker.wait_ready()
-        account = self.account(0)
-        started = time.monotonic()
+        account = self.account(0, cases=RANDOM_ROUND_CASES)
+        sent = timezone.now()
         self.send(account)
-        wait_for(lambda: runs(account, RunStatus.SUCCEEDED), timeout=60, what="the measured poll")
-        self.poll_seconds = time.monotonic() - started
+        (run,) = wait_for(lambda: runs(account, RunStatus.SUCCEEDED), timeout=120, what="the measured poll")
+        self.poll_seconds = (run.finished_at - sent).total_seconds()
         assert record_differences(account) == (0, 0)
 
     def _reached(self) -> tuple[str, int] | None:
@@ -166,7 +187,7 @@ class Sweep:
     def round(self, number: int, point: str) -> Round:
         for worker in self.workers:
             worker.wait_ready()
-        account = self.account(number)
+        account = self.account(number, cases=RANDOM_ROUND_CASES if point == "random" else CASES_PER_ACCOUNT)
         (self.directory / "reached").unlink(missing_ok=True)
         if point in HOOKED:
             (self.directory / "armed").write_text(point)
@@ -209,7 +230,7 @@ class Sweep:
                 return succeeded
             return succeeded and [run.error for run in failed] == [INTERRUPTED]
 
-        wait_for(completed, timeout=120, what=f"the poll of {account.external_id} killed at {point} to complete")
+        wait_for(completed, timeout=180, what=f"the poll of {account.external_id} killed at {point} to complete")
         if point == "after_commit":
             assert [run.rows_new for run in runs(account, RunStatus.SUCCEEDED)][1:] == [0]
 
