@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test stress bench install install-test browser check
+.PHONY: run test bench install install-test browser check stress load
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,11 +38,6 @@ run: install
 test: install-test
 	$(VENV)/bin/pytest --create-db
 
-# The fuzz tests at full count; make test runs them with 50 examples each. Options: make stress FUZZ_EXAMPLES=5000
-stress: export FUZZ_EXAMPLES ?= 1000
-stress: install-test
-	$(VENV)/bin/pytest --create-db -m fuzz --hypothesis-show-statistics
-
 check: install-test
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -53,3 +48,20 @@ bench: install
 	$(PY) -m casetracker.ensure_database
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py bench --ingest $(BENCH_ARGS)
+
+# The fuzz tests at full count (make test runs them with 50 examples each; FUZZ_EXAMPLES=5000 for more),
+# the fault proofs at full counts (tests marked `stress`, minutes each), then the load test.
+# Use your own database and broker: TEST_DATABASE_NAME=... TEST_BROKER_URL=redis://... make stress
+stress: export FUZZ_EXAMPLES ?= 1000
+stress: install-test
+	STRESS=1 $(VENV)/bin/pytest --create-db -m "fuzz or stress" -s -p no:cacheprovider $(STRESS_ARGS)
+	$(MAKE) load
+
+# LOAD_USERS sellers (50) of as many tenants for LOAD_SECONDS (300) against the Procfile's processes on
+# LOAD_PORT (8765), broker LOAD_REDIS_URL (redis://127.0.0.1:6379/14); locust's CSV in run/load.
+# Fails on any failed request or a page's p95 above LOAD_P95_MS (1000).
+load: export DATABASE_URL = postgres:///casetracker_stress
+load: install-test
+	$(PY) -m casetracker.ensure_database
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_run

@@ -1,7 +1,7 @@
 """CSV export of the filtered cases, streamed in keyset chunks so memory stays flat at any size."""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db.models import QuerySet
 from django.db.models.functions import TruncDate
@@ -21,6 +21,8 @@ HEADER = [
     "Units reimbursed cash", "Units reimbursed inventory", "Last reimbursed on",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BUSY_RETRY_AFTER_SECONDS = 60
+"""What the answer to an export refused while another export of the organisation runs asks to wait."""
 
 
 def safe_text(value: str) -> str:
@@ -83,3 +85,26 @@ def csv_lines(*, tenant: Tenant, cases: QuerySet[Case], sort: Sort,
 
 def export_filename(*, tenant: Tenant) -> str:
     return f"cases-{tenant.slug}-{timezone.localdate().isoformat()}.csv"
+
+
+class ClosingLines:
+    """The export's lines, calling `on_close` once when the server closes the response: after the
+    last line, on a broken download, or before the first line if the client left early (a generator
+    that never started would skip its own `finally`)."""
+
+    def __init__(self, lines: Iterator[str], *, on_close: Callable[[], None]):
+        self.lines, self.on_close, self.closed = lines, on_close, False
+
+    def __iter__(self) -> Iterator[str]:
+        return self.lines
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            close = getattr(self.lines, "close", None)
+            if close:
+                close()
+        finally:
+            self.on_close()

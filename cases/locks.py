@@ -5,8 +5,8 @@ Advisory locks are keyed by two integers, (namespace, id); each kind of lock has
 
 Transaction locks (`seller_account_lock`, `rollups_lock`) last until the transaction ends, and
 refuse to be taken outside one: in autocommit, `pg_advisory_xact_lock` is released as soon as its
-own statement ends, and would lock nothing. `account_poll_lock` is the one session lock, for the
-reason given there.
+own statement ends, and would lock nothing. `account_poll_lock` and `tenant_export_lock_try` are
+session locks, for the reasons given there.
 """
 
 from collections.abc import Iterator
@@ -26,6 +26,8 @@ class LockNamespace(IntEnum):
     other's records."""
     ACCOUNT_POLL = 0x5EB2
     """Held by a poll of the account, so that two polls of one account never overlap."""
+    TENANT_EXPORT = 0x5EB3
+    """Held by a tenant's CSV export while it streams: one export per organisation at a time."""
 
 
 class LockOutsideTransaction(RuntimeError):
@@ -86,3 +88,28 @@ def account_poll_lock(*, seller_account_id: int) -> Iterator[bool]:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
             except DatabaseError:
                 connection.close()
+
+
+def tenant_export_lock_try(*, tenant_id: int) -> bool:
+    """Try to take the tenant's export lock for this session; say whether it was granted.
+
+    A session lock, since the export streams after the view has returned, outside any transaction;
+    `tenant_export_lock_release` frees it when the response closes. PostgreSQL frees it too if the
+    connection or the process dies. A session that already holds it is granted it again (advisory
+    locks stack), so release it once per grant.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s::integer)", 
+                       [LockNamespace.TENANT_EXPORT.value, tenant_id])
+        return cursor.fetchone()[0]
+
+
+def tenant_export_lock_release(*, tenant_id: int) -> None:
+    """Free one grant of the tenant's export lock; if that fails (the connection broke), close the
+    connection, which frees it too."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s::integer)",
+                           [LockNamespace.TENANT_EXPORT.value, tenant_id])
+    except DatabaseError:
+        connection.close()

@@ -8,8 +8,9 @@ from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
 
 from . import selectors
-from .export import csv_lines, export_filename
+from .export import BUSY_RETRY_AFTER_SECONDS, ClosingLines, csv_lines, export_filename
 from .filters import CaseFilter
+from .locks import tenant_export_lock_release, tenant_export_lock_try
 from .models import REIMBURSED_STATUSES, CaseStatus
 from .pagination import LAST, keyset_page, sort_parse
 from .tables import DEFAULT_SORT, SORT_COLUMNS, OverallCaseTable, ReimbursedCaseTable
@@ -107,14 +108,26 @@ def _filter_errors(filterset) -> str:
 
 @tenant_view
 def export_cases(request, tenant):
+    """The CSV export, one at a time per organisation: a second one while the first streams is
+    answered 429 with a page saying so, so that one tenant's exports cannot take every server thread
+    and database connection from the others. Invalid filters are refused with 400 naming each one."""
     seller_accounts = seller_account_list(tenant=tenant)
     filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts)
     if not filterset.is_valid():
         return HttpResponseBadRequest(_filter_errors(filterset), content_type="text/plain; charset=utf-8")
-    cases = filterset.qs
-    sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    if not tenant_export_lock_try(tenant_id=tenant.pk):
+        response = render(request, "cases/export_busy.html",
+                          {"tenant": tenant, "nav": "overall"}, status=429)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+        return response
+    try:
+        sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+        lines = csv_lines(tenant=tenant, cases=filterset.qs, sort=sort, seller_accounts=seller_accounts)
+    except BaseException:
+        tenant_export_lock_release(tenant_id=tenant.pk)
+        raise
     response = StreamingHttpResponse(
-        csv_lines(tenant=tenant, cases=cases, sort=sort, seller_accounts=seller_accounts),
+        ClosingLines(lines, on_close=lambda: tenant_export_lock_release(tenant_id=tenant.pk)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(tenant=tenant)}"'

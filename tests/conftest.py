@@ -2,11 +2,28 @@
 more people make them). charlie should have no access to alice's stuff.
 """
 
+import os
+
 import pytest
 from django_scopes import scopes_disabled
 
 from accounts.roles import staff_group_ensure
 from tests import factories
+
+
+def pytest_addoption(parser):
+    parser.addoption("--stress", action="store_true",
+                     help="Also run the tests marked `stress` (full counts, minutes each); STRESS=1 does the same.")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the `stress` tests unless asked for: `make test` stays quick, every other marker still selects."""
+    if config.getoption("--stress") or os.environ.get("STRESS", "").strip().lower() in {"1", "true", "yes"}:
+        return
+    skip = pytest.mark.skip(reason="stress test: run it with --stress or STRESS=1 (make stress)")
+    for item in items:
+        if item.get_closest_marker("stress"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
