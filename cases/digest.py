@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -29,6 +30,15 @@ class DigestsNotSent(Exception):
         self.day, self.sent, self.failed = day, sent, failed
         super().__init__(f"Digests of {day.isoformat()}: {sent} sent, {failed} failed (see the log); "
                          "running it again sends only the failed ones.")
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """What one run did: the digests sent, and the members left out because they have no email
+    address (`"username (tenant)"`), whom staff should give one or opt out."""
+
+    sent: int
+    without_email: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,11 @@ def digest_yesterday() -> dt.date:
     return timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
 
 
-def digest_send(*, day: dt.date) -> int:
-    """Email each opted-in member with an email address the digest of `day`; return how many were sent.
+def digest_send(*, day: dt.date) -> DigestRun:
+    """Email the digest of `day` to each active, opted-in member with an email address.
+
+    A deactivated user gets nothing. An opted-in member without an address, of a tenant that has
+    a digest that day, is skipped, logged and named in the result.
 
     Each digest is claimed by inserting its `DigestSent` row before sending, in the same transaction:
     a second run (even a concurrent one) finds the row and sends nothing, and a failed send releases it
@@ -85,8 +98,7 @@ def digest_send(*, day: dt.date) -> int:
     """
     with scopes_disabled():
         memberships = (
-            Membership.objects.filter(digest_opt_in=True)
-            .exclude(user__email="")
+            Membership.objects.filter(digest_opt_in=True, user__is_active=True)
             .select_related("user", "tenant")
             .order_by("tenant_id", "pk")
         )
@@ -94,11 +106,17 @@ def digest_send(*, day: dt.date) -> int:
         for membership in memberships:
             by_tenant[membership.tenant].append(membership)
         sent = failed = 0
+        without_email: list[str] = []
         for tenant, members in by_tenant.items():
             lines = [_line(case, tenant) for case in digest_cases(tenant=tenant, day=day)]
             if not lines:
                 continue
             for membership in members:
+                if not membership.user.email.strip():
+                    without_email.append(f"{membership.user.get_username()} ({tenant.name})")
+                    logger.warning("Digest of %s for %s skipped: %s opted in but has no email address",
+                                   day, tenant.pk, membership.user.pk)
+                    continue
                 try:
                     sent += _send_one(membership=membership, day=day, lines=lines)
                 except Exception:
@@ -106,7 +124,22 @@ def digest_send(*, day: dt.date) -> int:
                     logger.exception("Digest of %s for %s (membership %s) failed", day, tenant, membership.pk)
     if failed:
         raise DigestsNotSent(day=day, sent=sent, failed=failed)
-    return sent
+    return DigestRun(sent=sent, without_email=tuple(without_email))
+
+
+def one_line(text: str) -> str:
+    """`text` fit for an email header: each run of whitespace or control characters becomes one space.
+
+    Django refuses a header with a line break in it (`BadHeaderError`, its guard against header
+    injection), so a tenant named with a newline would otherwise never get its digest.
+    """
+    spaced = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+    return " ".join(spaced.split())
+
+
+def digest_subject(*, tenant: Tenant, day: dt.date, count: int) -> str:
+    name = one_line(tenant.name) or tenant.slug
+    return f"{name}: {count} case{'s' if count != 1 else ''} reimbursed on {day.isoformat()}"
 
 
 def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) -> bool:
@@ -119,8 +152,7 @@ def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) 
             return False
         context = {"tenant": membership.tenant, "user": membership.user, "day": day, "lines": lines}
         send_mail(
-            subject=f"{membership.tenant.name}: {len(lines)} case{'s' if len(lines) != 1 else ''} "
-                    f"reimbursed on {day.isoformat()}",
+            subject=digest_subject(tenant=membership.tenant, day=day, count=len(lines)),
             message=render_to_string("cases/email/digest.txt", context),
             from_email=None,
             recipient_list=[membership.user.email],

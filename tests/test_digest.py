@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import DigestSent, Membership
-from cases.digest import DigestsNotSent, digest_send
+from cases.digest import DigestsNotSent, digest_send, one_line
 from cases.models import CaseStatus
 from cases.services import case_transition
 from tests.factories import add_record, make_case, make_seller_account, make_user
@@ -40,7 +40,7 @@ def test_an_opted_in_member_gets_one_email_listing_the_reimbursed_case(alice_opt
     case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"), currency="USD")
     add_record(case, "20.00", cash=1)
 
-    assert digest_send(day=today()) == 1
+    assert digest_send(day=today()).sent == 1
 
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
@@ -69,15 +69,70 @@ def test_a_member_who_did_not_opt_in_gets_nothing(alice, acme_amazon, mailoutbox
     alice.save(update_fields=["email"])
     add_record(make_case(acme_amazon), "20.00", cash=1)
 
-    assert digest_send(day=today()) == 0
+    assert digest_send(day=today()).sent == 0
     assert mailoutbox == []
 
 
-def test_an_opted_in_member_without_an_email_address_gets_nothing(alice, acme_amazon, mailoutbox):
+def test_an_opted_in_member_without_an_email_address_is_skipped_and_named(alice, acme_amazon, mailoutbox):
     Membership.objects.filter(user=alice).update(digest_opt_in=True)
     add_record(make_case(acme_amazon), "20.00", cash=1)
 
-    assert digest_send(day=today()) == 0
+    run = digest_send(day=today())
+
+    assert (run.sent, run.without_email) == (0, ("alice (Acme)",))
+    assert mailoutbox == []
+    assert not DigestSent.objects.exists()
+
+
+def test_the_command_says_who_was_skipped_for_want_of_an_email_address(alice_opted_in, acme, acme_amazon,
+                                                                       mailoutbox, capsys):
+    bob = make_user("bob", acme, email="   ")
+    Membership.objects.filter(user=bob).update(digest_opt_in=True)
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    call_command("send_digests", "--day", today().isoformat())
+
+    out = capsys.readouterr().out
+    assert f"Digests of {today().isoformat()}: 1 sent." in out
+    assert "1 skipped, opted in without an email address" in out
+    assert "bob (Acme)" in out and "alice" not in out.split("sent.")[1]
+    assert [email.to for email in mailoutbox] == [["alice@acme.test"]]
+
+
+def test_a_deactivated_user_gets_no_digest(alice_opted_in, acme, acme_amazon, mailoutbox):
+    gone = opt_in(make_user("bob", acme), "bob@acme.test")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    run = digest_send(day=today())
+
+    assert (run.sent, run.without_email) == (1, ())
+    assert [email.to for email in mailoutbox] == [["alice@acme.test"]]
+    assert not DigestSent.objects.filter(membership__user=gone).exists()
+
+
+@pytest.mark.parametrize("name", ["Acme\nLtd", "Acme\r\nBcc: victim@evil.test", "Acme\x1b[31m\tLtd\u2028", "\x07\n"])
+def test_a_tenant_name_with_line_breaks_or_control_characters_still_gets_its_digest(alice_opted_in, acme,
+                                                                                    acme_amazon, mailoutbox, name):
+    acme.name = name
+    acme.save(update_fields=["name"])
+    add_record(make_case(acme_amazon), "20.00", cash=1)
+
+    assert digest_send(day=today()).sent == 1
+
+    (email,) = mailoutbox
+    subject = email.message()["Subject"]
+    assert subject.endswith(f"1 case reimbursed on {today().isoformat()}")
+    assert not any(char in subject for char in "\r\n\t\x07\x1b\u2028")
+    assert "  " not in subject
+    assert email.recipients() == ["alice@acme.test"]
+    assert "Bcc" not in email.message() and "victim@evil.test" not in email.recipients()
+
+
+def test_a_subject_keeps_the_tenant_name_on_one_line():
+    assert one_line(" Acme\r\n\tLtd \x00\x1f Europe\u2029") == "Acme Ltd Europe"
+    assert one_line("Société Générale 日本") == "Société Générale 日本"
 
 
 def test_charlie_never_sees_alices_case_in_his_digest(alice_opted_in, charlie, acme_amazon, globex_amazon,
@@ -88,7 +143,7 @@ def test_charlie_never_sees_alices_case_in_his_digest(alice_opted_in, charlie, a
     add_record(acme_case, "20.00", cash=1)
     add_record(globex_case, "20.00", cash=1)
 
-    assert digest_send(day=today()) == 2
+    assert digest_send(day=today()).sent == 2
 
     charlies = next(email for email in mailoutbox if email.to == ["charlie@globex.test"])
     assert globex_case.marketplace_case_id in charlies.body
@@ -109,8 +164,8 @@ def test_a_member_of_a_tenant_where_nothing_moved_gets_nothing(alice_opted_in, c
 def test_running_it_twice_the_same_day_sends_one_email(alice_opted_in, acme_amazon, mailoutbox):
     add_record(make_case(acme_amazon), "20.00", cash=1)
 
-    assert digest_send(day=today()) == 1
-    assert digest_send(day=today()) == 0
+    assert digest_send(day=today()).sent == 1
+    assert digest_send(day=today()).sent == 0
 
     assert len(mailoutbox) == 1
     assert DigestSent.objects.get().day == today()
@@ -119,7 +174,7 @@ def test_running_it_twice_the_same_day_sends_one_email(alice_opted_in, acme_amaz
 def test_no_email_when_nothing_was_reimbursed_that_day(alice_opted_in, acme_amazon, mailoutbox):
     add_record(make_case(acme_amazon), "20.00", cash=1)
 
-    assert digest_send(day=today() - dt.timedelta(days=1)) == 0
+    assert digest_send(day=today() - dt.timedelta(days=1)).sent == 0
     assert mailoutbox == []
     assert not DigestSent.objects.exists()
 
@@ -130,7 +185,7 @@ def test_not_eligible_and_closed_changes_are_not_listed(alice_opted_in, acme_ama
     reimbursed_then_closed = make_case(acme_amazon, units_claimed=2)
     case_transition(case=not_eligible, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Too old")
     case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Done")
-    assert digest_send(day=today()) == 0
+    assert digest_send(day=today()).sent == 0
 
     add_record(reimbursed_then_closed, "20.00", cash=1)
     add_record(closed, "0.00", cash=0, inventory=1)
@@ -151,7 +206,7 @@ def test_the_query_count_does_not_grow_with_the_cases(alice_opted_in, acme, acme
 
     per_member_claim = 6
     with django_assert_max_num_queries(2 + 2 * per_member_claim):
-        assert digest_send(day=today()) == 2
+        assert digest_send(day=today()).sent == 2
     assert mailoutbox[0].body.count("Case ") == 10
 
 
@@ -193,7 +248,7 @@ def test_one_refused_address_does_not_stop_the_other_digests(alice_opted_in, acm
     assert not DigestSent.objects.filter(membership__user__username="bob").exists()
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert digest_send(day=today()) == 1, "a retry sends only the digest that failed"
+    assert digest_send(day=today()).sent == 1, "a retry sends only the digest that failed"
     assert [m.to for m in mail.outbox] == [["alice@acme.test"], ["refused@acme.test"]]
 
 

@@ -3,19 +3,23 @@
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import redis
 from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import SellerAccount
 from cases.models import Case, CaseTotals, ReimbursementType
 from cases.rollups import rollup_differences
+from casetracker.celery import app as celery_app
 from sync.adapters.sandbox import SandboxAdapter
 from sync.models import SyncRun
 from sync.report import COLUMNS
@@ -51,8 +55,14 @@ def sandbox_rows(account: SellerAccount, since: dt.datetime, until: dt.datetime,
 
 def assert_figures_exact(account: SellerAccount, run: SyncRun) -> None:
     """Every case holds exactly what the sandbox reported for the run's window, and the rollups agree."""
+    assert_figures_exact_between(account, since=run.window_start, until=run.window_end)
+
+
+def assert_figures_exact_between(account: SellerAccount, *, since: dt.datetime, until: dt.datetime) -> None:
+    """Every case holds exactly what the sandbox reports from `since` to `until` (the windows of all
+    the account's polls), and the rollups agree."""
     expected: dict[str, Decimal] = defaultdict(Decimal)
-    for row in sandbox_rows(account, run.window_start, run.window_end):
+    for row in sandbox_rows(account, since, until):
         if row["case-id"]:
             expected[row["case-id"]] += Decimal(row["amount-total"])
     cases = Case.objects.filter(tenant_id=account.tenant_id, seller_account=account)
@@ -87,9 +97,10 @@ def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> o
 class Worker:
     """A real `celery worker` process on the test database and a dedicated Redis database."""
 
-    def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1):
+    def __init__(self, log_dir: Path, *, visibility_timeout: int, concurrency: int = 1, broker_url: str = BROKER_URL):
         """It consumes every queue of the settings' task routes, and loads the test-only tasks."""
         self.log_dir = log_dir
+        self.broker_url = broker_url
         self.visibility_timeout = visibility_timeout
         self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
@@ -100,7 +111,7 @@ class Worker:
             **os.environ,
             "DEBUG": "true",
             "DATABASE_URL": subprocess_database_url(),
-            "REDIS_URL": BROKER_URL,
+            "REDIS_URL": self.broker_url,
             "CELERY_VISIBILITY_TIMEOUT": str(self.visibility_timeout),
             "SANDBOX_DELAY_SECONDS": str(sandbox_delay),
             "CONN_MAX_AGE": "0",
@@ -134,3 +145,72 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def spare_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A `redis-server` of the test's own on a spare port, without persistence: stopping it loses what
+    it held, as a Redis without persistence does when it restarts."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.port = spare_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        """Start it (again, on the same port) and wait until it answers."""
+        self.starts += 1
+        log = open(self.log_dir / f"redis-{self.starts}.log", "w")  # noqa: SIM115 (closed by the OS with the process)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for(self.answers, timeout=30, what=f"redis-server on port {self.port} to start")
+
+    def answers(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+        except redis.ConnectionError:
+            return False
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM) and wait until the port refuses connections."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        wait_for(lambda: not self.answers(), timeout=10, what=f"redis-server on port {self.port} to stop")
+
+
+@contextmanager
+def app_broker(url: str) -> Iterator[None]:
+    """Make this process's Celery app send to `url` (as `polls_publish()` does with no connection),
+    then back to the settings' broker.
+
+    The app keeps a pool of broker connections made from its configuration; it is dropped with the
+    URL, as Celery itself drops it in a forked child.
+    """
+    before = celery_app.conf.broker_url
+
+    def switch(to: str) -> None:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app.conf.broker_url = to
+        celery_app._after_fork()
+
+    switch(url)
+    try:
+        yield
+    finally:
+        switch(before)

@@ -22,7 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args, day=None, **options):
         when = _day(day) if day else digest_yesterday()
         try:
-            sent = digest_send(day=when)
+            run = digest_send(day=when)
         except DigestsNotSent as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Digests of {when.isoformat()}: {sent} sent.")
+        self.stdout.write(f"Digests of {when.isoformat()}: {run.sent} sent.")
+        if run.without_email:
+            self.stdout.write(f"{len(run.without_email)} skipped, opted in without an email address "
+                              f"(give them one, or turn their digest off): {', '.join(run.without_email)}.")
