@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, CaseStatus
 from cases.services import case_transition
 from tests.factories import add_record, make_case
-from tests.test_admin import case_form, status_url
+from tests.cases.test_admin import case_form, status_url
 
 S = CaseStatus
 ADD_URL = reverse("admin:cases_case_add")

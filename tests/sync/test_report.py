@@ -21,7 +21,7 @@ from sync.report import (
     staging_columns_sql,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 UTC = dt.timezone.utc
 StagedRow = namedtuple("StagedRow", STAGING_COLUMNS)
 

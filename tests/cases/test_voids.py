@@ -16,7 +16,7 @@ from sync.ingest import import_report
 from sync.models import RunKind
 from sync.voids import run_void
 from tests.factories import make_case
-from tests.test_record_identity import manual_fields, money_snapshot, report_lines
+from tests.cases.test_records import manual_fields, money_snapshot, report_lines
 
 S = CaseStatus
 

@@ -235,7 +235,7 @@ class RefusingBackend(locmem.EmailBackend):
 
 
 def test_one_refused_address_does_not_stop_the_other_digests(alice_opted_in, acme, acme_amazon, settings):
-    settings.EMAIL_BACKEND = "tests.test_digest.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.cases.test_digest.RefusingBackend"
     opt_in(make_user("bob", acme), "refused@acme.test")
     add_record(make_case(acme_amazon, units_claimed=2), "20.00", cash=1)
 
@@ -253,7 +253,7 @@ def test_one_refused_address_does_not_stop_the_other_digests(alice_opted_in, acm
 
 
 def test_the_command_fails_when_a_digest_could_not_be_sent(alice_opted_in, acme, acme_amazon, settings):
-    settings.EMAIL_BACKEND = "tests.test_digest.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.cases.test_digest.RefusingBackend"
     opt_in(make_user("bob", acme), "refused@acme.test")
     add_record(make_case(acme_amazon, units_claimed=2), "20.00", cash=1)
 

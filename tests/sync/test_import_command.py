@@ -17,7 +17,7 @@ from cases.models import Case, CaseEvent, CaseStatus, ReimbursementRecord
 from sync.models import RunKind, RunStatus, SyncRun
 from tests.factories import make_case, make_user
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_bad_file_exits_non_zero_naming_each_line_and_field_and_writes_nothing
     finished = subprocess.run(
         [sys.executable, "manage.py", "import_reimbursements", str(DATA / "report_bad.tsv"),
          "--seller-account", "A1ACMEAMAZON"],
-        cwd=Path(__file__).parent.parent, env=environment, capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).parent.parent.parent, env=environment, capture_output=True, text=True, timeout=60,
     )
     assert finished.returncode == 1
     assert "report_bad.tsv: 5 problems, nothing was imported." in finished.stderr

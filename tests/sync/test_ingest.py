@@ -14,7 +14,7 @@ from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import COLUMNS, ReportError
 from tests.factories import make_case, make_seller_account
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 S = CaseStatus
 
 
