@@ -60,7 +60,7 @@ def currency_problem(code: str) -> str | None:
     if not code:
         return "is empty"
     if not is_currency(code):
-        return f"{code!r} is not an ISO 4217 currency code"
+        return f"{code[:40]!r} is not an ISO 4217 currency code"
     return (f"{code} is not a currency any marketplace pays reimbursements in "
             f"({', '.join(sorted(PAID_CURRENCIES))})")
 

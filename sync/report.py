@@ -88,6 +88,14 @@ class BadValue(ValueError):
     """A value that cannot be read; its message goes into a ReportProblem."""
 
 
+SHOWN_LENGTH = 40
+
+
+def _shown(text: str) -> str:
+    """A value quoted in a problem: cut to its first `SHOWN_LENGTH` characters."""
+    return repr(text) if len(text) <= SHOWN_LENGTH else repr(text[:SHOWN_LENGTH]) + "…"
+
+
 @lru_cache(maxsize=65536)
 def parse_date(text: str) -> tuple[dt.datetime, str]:
     """ISO 8601, leniently: an offset, `Z`, a zone name (PST), or none (UTC); `T` or a space; a date alone.
@@ -107,9 +115,9 @@ def parse_date(text: str) -> tuple[dt.datetime, str]:
         elif value.utcoffset():
             value = value.astimezone(dt.timezone.utc)
     except ValueError:
-        raise BadValue(f"{text!r} is not a date (expected ISO 8601, e.g. 2026-05-10T01:02:03+00:00)") from None
+        raise BadValue(f"{_shown(text)} is not a date (expected ISO 8601, e.g. 2026-05-10T01:02:03+00:00)") from None
     except OverflowError:
-        raise BadValue(f"{text!r} is out of the range of dates") from None
+        raise BadValue(f"{_shown(text)} is out of the range of dates") from None
     return value, value.isoformat()
 
 
@@ -124,15 +132,19 @@ def _slash_date_as_iso(text: str) -> str:
         year, month, day = int(first), int(second), int(third)
     elif len(third) == 4:
         a, b, year = int(first), int(second), int(third)
+        if not (a and b):
+            return text
         if a > 12 >= b:
             day, month = a, b
         elif b > 12 >= a or a == b:
             month, day = a, b
+        elif a > 12:
+            return text
         else:
             raise BadValue(
-                f"{text!r} could be day/month or month/day ({a} {_MONTHS[b - 1] if b <= 12 else '?'} or "
-                f"{b} {_MONTHS[a - 1] if a <= 12 else '?'}): write dates as YYYY-MM-DD (e.g. "
-                f"{year}-{b:02d}-{a:02d}), as Amazon's download does, or re-download the report"
+                f"{_shown(text)} could be day/month or month/day ({a} {_MONTHS[b - 1]} or {b} {_MONTHS[a - 1]}): "
+                f"write dates as YYYY-MM-DD (e.g. {year}-{b:02d}-{a:02d}), as Amazon's download does, or "
+                "re-download the report"
             )
     else:
         return text
@@ -158,12 +170,12 @@ def parse_money(text: str) -> tuple[Decimal, str]:
         raise BadValue("is empty")
     try:
         value = parse_amount(text)
-    except ValueError as error:
-        raise BadValue(str(error)) from None
+    except ValueError:
+        raise BadValue(f"{_shown(text)} is not an amount") from None
     if abs(value) >= MAX_AMOUNT:  # first: quantizing 1e30 to the cent would exceed Decimal's precision
-        raise BadValue(f"{text!r} is too large")
+        raise BadValue(f"{_shown(text)} is too large")
     if value != value.quantize(CENT):
-        raise BadValue(f"{text!r} has more than two decimal places")
+        raise BadValue(f"{_shown(text)} has more than two decimal places")
     value = value.quantize(CENT) + 0
     return value, str(value)
 
@@ -178,12 +190,12 @@ def parse_quantity(text: str) -> tuple[int, str]:
     if not text:
         return 0, "0"
     if not _WHOLE_NUMBER.fullmatch(text):
-        raise BadValue(f"{text!r} is not a whole number")
+        raise BadValue(f"{_shown(text)} is not a whole number")
     if len(text.lstrip("+-").lstrip("0")) > 10:  # before int(): Python refuses to read 4,300 digits and more
-        raise BadValue(f"{text!r} is too large")
+        raise BadValue(f"{_shown(text)} is too large")
     value = int(text)
     if abs(value) >= 2**31:
-        raise BadValue(f"{text!r} is too large")
+        raise BadValue(f"{_shown(text)} is too large")
     return value, str(value)
 
 
@@ -519,6 +531,10 @@ def _nul_problem(number: int, text: str, header: _Header, problems: _Problems) -
     problems.add(number, name or f"column {index + 1}", _NUL)
 
 
+_KEPT_TABS = len(STAGING_COLUMNS) - 3
+"""The separators of a line's kept values."""
+
+
 def read_report_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
     """Yield every valid row of the report, in file order, as a line of PostgreSQL's COPY text
     format in `STAGING_COLUMNS` order.
@@ -532,12 +548,22 @@ def read_report_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
     good rows keep flowing; once the last line is read, ReportError is raised if any line was
     bad. The caller must therefore consume the whole iterator before it writes anything for
     good (ingestion does it inside a transaction).
+
+    A value of a comma- or semicolon-separated file may hold a tab, which COPY would read as
+    the end of the value: a line with more tabs than separators has each value escaped.
     """
     for number, print_, texts in _parsed_lines(lines, source):
-        text = "\t".join(_KEPT(texts))
-        if "\\" in text or "\r" in text or "\n" in text:
+        kept = _KEPT(texts)
+        text = "\t".join(kept)
+        if text.count("\t") != _KEPT_TABS:
+            text = "\t".join(_copy_escaped(value) for value in kept)
+        elif "\\" in text or "\r" in text or "\n" in text:
             text = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
         yield f"{number}\t{print_}\t{text}\n"
+
+
+def _copy_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def decode_lines(stream: Iterable[bytes]) -> Iterator[str]:

@@ -399,3 +399,9 @@ def test_every_fixture_report_is_plausible(read):
     for name in ("report_basic.tsv", "report_shuffled.tsv", "report_reversal.tsv", "report_duplicates.tsv",
                  "report_overlap.tsv"):
         assert read(name)
+
+
+def test_a_tab_inside_a_value_of_a_comma_separated_file_is_kept(staged):
+    values = line(**{"product-name": "Blue\twidget", "sku": "SKU\t1"})
+    (row,) = staged([",".join(COLUMNS) + "\n", ",".join(values) + "\n"])
+    assert (row.product_name, row.sku) == ("Blue\twidget", "SKU\t1")
