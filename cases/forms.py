@@ -8,7 +8,9 @@ from accounts.currencies import account_currencies, currency_choices
 from .models import Case, CaseStatus, ReimbursementRecord
 from .money import is_currency
 from .locks import seller_account_lock
-from .records import already_recorded_message, record_already_recorded, record_currency_problem
+from .records import (
+    already_recorded_message, manual_record_problems, record_already_recorded, record_currency_problem,
+)
 from .services import allowed_staff_targets
 from .validation import EDIT_REASON, REASON_FIELDS, claim_changes, claim_problems, edit_reason_problem
 
@@ -120,7 +122,8 @@ MANUAL_RECORD_FIELDS = [
 
 
 class ManualRecordForm(forms.ModelForm):
-    """A reimbursement reported outside a report file, typed in by staff."""
+    """A reimbursement reported outside a report file, typed in by staff. It follows the plausibility rules
+    of a report's lines (`cases.plausibility`), each problem beside its field."""
 
     class Meta:
         model = ReimbursementRecord
@@ -128,7 +131,8 @@ class ManualRecordForm(forms.ModelForm):
         field_classes = {"seller_account": SafeModelChoiceField}
         help_texts = {
             "case_reference": "The case ID the marketplace paid for. Leave empty when it paid on its own.",
-            "amount_total": "Negative for a reversal.",
+            "amount_total": "The amount per unit × the cash units (once, for a payment without units). "
+                            "Negative only for a reversal or an adjustment.",
         }
 
     def clean_currency(self):
@@ -137,7 +141,11 @@ class ManualRecordForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         account, currency = cleaned.get("seller_account"), cleaned.get("currency")
-        if account and currency:
+        if account:
+            for name, problem in manual_record_problems(seller_account=account, fields=cleaned).items():
+                if name not in self.errors:
+                    self.add_error(name, problem)
+        if account and currency and "currency" not in self.errors:
             problem = record_currency_problem(
                 seller_account=account, case_reference=cleaned.get("case_reference", ""), currency=currency
             )

@@ -5,16 +5,19 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import SellerAccount
 
-from .account_guard import staged_account_check
+from .account_guard import GuardProblem, staged_account_check
 from .locks import seller_account_lock
 from .models import MANUAL_IDENTITY, Case, EventSource, RecordOrigin, ReimbursementRecord
-from .money import is_currency
+from .money import plain
+from .plausibility import record_problems
 from .services import cases_recompute, records_match
 from .sql.records import (
-    CHUNK_SQL, CONFIRM_SQL, CREATE_MATCHES_SQL, DROP_SQL, UNCONFIRMED_SQL, insert_sql, new_rows_sql,
+    CHUNK_SQL, CONFIRM_SQL, CREATE_MATCHES_SQL, DROP_SQL, MAX_CASE_AMOUNT, MAX_CASE_UNITS, STAGED_CASE_LIMITS_SQL,
+    UNCONFIRMED_SQL, insert_sql, new_rows_sql,
 )
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
@@ -36,6 +39,18 @@ def record_currency_problem(*, seller_account: SellerAccount, case_reference: st
         return None
     return (f"Case {claim.marketplace_case_id} claims in {claim.currency}; "
             f"a reimbursement in {currency} cannot count towards it.")
+
+
+def manual_record_problems(*, seller_account: SellerAccount, fields: dict) -> dict[str, str]:
+    """What `cases.plausibility` finds wrong with a record typed in by hand for `seller_account`, by field."""
+    return record_problems(
+        paid_in=seller_account.currencies, account_label=seller_account.label, now=timezone.now(),
+        approval_date=fields.get("approval_date"), currency=fields.get("currency"), reason=fields.get("reason", ""),
+        amount_per_unit=fields.get("amount_per_unit"), amount_total=fields.get("amount_total"),
+        quantity_cash=fields.get("quantity_cash"), quantity_inventory=fields.get("quantity_inventory"),
+        original_reimbursement_id=fields.get("original_reimbursement_id", ""),
+        original_reimbursement_type=fields.get("original_reimbursement_type", ""),
+    )
 
 
 def record_already_recorded(*, seller_account: SellerAccount, **identity) -> ReimbursementRecord | None:
@@ -68,15 +83,17 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     that case's figures and status follow, with a history entry naming the person. All of it in
     one transaction, under the account's lock, so the case cannot change currency in between.
 
-    The same reimbursement (`MANUAL_IDENTITY`) already recorded, by hand or from a report, and not
+    A record that `cases.plausibility` refuses raises a ValidationError naming each field, as the form
+    does. The same reimbursement (`MANUAL_IDENTITY`) already recorded, by hand or from a report, and not
     voided, is refused with a ValidationError naming that record; the unique index
     `record_manual_once` backs it for records entered by hand. A report line that brings this
     reimbursement later confirms the record instead of adding a second one.
     """
     seller_account_lock(seller_account_id=seller_account.pk)
+    problems = manual_record_problems(seller_account=seller_account, fields=fields)
+    if problems:
+        raise ValidationError(problems)
     currency = fields.get("currency", "")
-    if not is_currency(currency):
-        raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
     username = actor.get_username()
     problem = record_currency_problem(
         seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
@@ -104,6 +121,35 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     )
     record.refresh_from_db()
     return record
+
+
+class StagedLinesRefused(Exception):
+    """New lines would take a case out of what it can hold, or below zero with nothing to explain it:
+    nothing was written. `problems` name the first line of each such case."""
+
+    def __init__(self, problems: list[GuardProblem]):
+        self.problems = problems
+        super().__init__("; ".join(f"line {p.line}, {p.field}: {p.message}" for p in problems))
+
+
+def _case_limit_problems(cursor, *, seller_account: SellerAccount) -> list[GuardProblem]:
+    cursor.execute(STAGED_CASE_LIMITS_SQL, {"seller_account_id": seller_account.pk})
+    problems = []
+    for case_id, currency, first_line, first_negative, recovered, cash, inventory in cursor.fetchall():
+        case = f"case {case_id}"
+        if abs(recovered) >= MAX_CASE_AMOUNT:
+            problems.append(GuardProblem(first_line, "amount-total", (
+                f"{case} would recover {plain(recovered)} {currency}, more than a case can hold "
+                f"(under {MAX_CASE_AMOUNT:,}): not a real reimbursement")))
+        elif max(abs(cash), abs(inventory)) > MAX_CASE_UNITS:
+            field = "quantity-reimbursed-cash" if abs(cash) > MAX_CASE_UNITS else "quantity-reimbursed-inventory"
+            problems.append(GuardProblem(first_line, field, (
+                f"{case} would have {cash} cash and {inventory} inventory units, more than a case can hold")))
+        else:
+            problems.append(GuardProblem(first_negative or first_line, "amount-total", (
+                f"{case} would recover {plain(recovered)} {currency}: below zero, and no reversal or "
+                "adjustment explains it")))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -135,7 +181,10 @@ def records_insert_staged(
     hand (`MANUAL_IDENTITY`) confirms that record instead (`cases.sql.records.CONFIRM_SQL`). The
     records keep `run_id`, the SyncRun that brought them, so that the import can be voided.
 
-    Raises `WrongAccount`, having written nothing, if the new lines look like another account's
+    Raises `StagedLinesRefused`, having written nothing, if the new lines would take a case beyond what
+    it can hold, or below zero without a reversal or an adjustment to explain it (the report parser's
+    plausibility rules refuse such lines first; this holds for any staging table). Raises
+    `WrongAccount`, having written nothing, if the new lines look like another account's
     (`cases.account_guard`), unless `override_account_guard`: then the result says what the guard
     saw. Runs inside the caller's transaction, under the account's lock, and leaves `staging_table`
     to the caller.
@@ -153,6 +202,10 @@ def records_insert_staged(
                 cursor.execute(DROP_SQL)
                 raise wrong
             overridden = wrong.describe() if wrong is not None else ""
+            limits = _case_limit_problems(cursor, seller_account=seller_account)
+            if limits:
+                cursor.execute(DROP_SQL)
+                raise StagedLinesRefused(limits)
             params = {"seller_account_id": seller_account.pk, "run_id": run_id}
             cursor.execute(UNCONFIRMED_SQL, params)
             if cursor.fetchone()[0]:

@@ -426,12 +426,16 @@ def _answer(case: tuple, number: int, approved: str) -> dict[str, object]:
     """A report line that pays all of the claim (cash or inventory) or part of it."""
     case_id, order_id, rtype, sku, fnsku, asin, title, currency, units, claimed, *_ = case
     kind = number % 4
-    cash, inventory, total = units or 0, 0, claimed
+    per_unit = quantize(claimed / units) if units else claimed
+    cash, inventory = units or 0, 0
     if kind == 2:
-        cash, total = (units or 0) // 2, quantize(claimed / 2)
+        cash = (units or 0) // 2
     elif kind == 3 and units:
-        cash, inventory, total = 0, units, Decimal("0.00")
-    per_unit = quantize(total / cash) if cash else total
+        cash, inventory = 0, units
+    if cash or inventory:
+        total = per_unit * cash
+    else:
+        total = per_unit = quantize(claimed / 2) if kind == 2 else claimed
     return {
         "approval-date": approved, "reimbursement-id": f"4{number:011d}", "case-id": case_id,
         "amazon-order-id": order_id, "reason": AMAZON_REASONS[rtype], "sku": sku, "fnsku": fnsku, "asin": asin,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import SellerAccount
 from cases.account_guard import WrongAccount
 from cases.models import ReimbursementRecord
-from cases.records import records_insert_staged
+from cases.records import StagedLinesRefused, records_insert_staged
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import STAGING_COLUMNS, ReportError, ReportProblem, read_report_copy, staging_columns_sql
 
@@ -103,7 +103,8 @@ def ingest_report(
     which, under the account's advisory lock, inserts the rows not seen before, attached to the
     account's cases by case ID, and recomputes those cases (status, history naming `source` and
     the row, rollups).
-    Raises `sync.report.ReportError` and writes nothing if any line is bad, and its subclass
+    Raises `sync.report.ReportError` and writes nothing if any line is bad or the new lines would
+    take a case beyond what it holds or below zero unexplained (`StagedLinesRefused`), and its subclass
     `WrongAccountReport` if the lines look like another account's (`cases.account_guard`), unless
     `override_account_guard`. The records keep `run_id`, to void the import later. Running it again
     with the same or an overlapping report adds nothing. For the rest of the transaction JIT is
@@ -139,6 +140,10 @@ def ingest_report(
             )
         except WrongAccount as wrong:
             raise WrongAccountReport(source=source, wrong=wrong) from None
+        except StagedLinesRefused as refused:
+            raise ReportError(
+                source=source, problems=[ReportProblem(p.line, p.field, p.message) for p in refused.problems]
+            ) from None
         cursor.execute("DROP TABLE sync_report_rows")
     return IngestResult(rows_read, **dataclasses.asdict(stored))
 

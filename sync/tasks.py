@@ -17,6 +17,7 @@ from django.utils import timezone
 from sync.adapters.base import MarketplaceError
 from sync.models import RunKind
 from sync.outbox import poll_request, polls_publish
+from sync.report import ReportError
 from sync.services import AccountNotPollable, account_poll, accounts_schedule_due_polls
 
 logger = logging.getLogger(__name__)
@@ -39,11 +40,14 @@ def retry_countdown(retries: int) -> int:
 @shared_task(bind=True, max_retries=MAX_RETRIES, soft_time_limit=POLL_SOFT_TIME_LIMIT, time_limit=POLL_TIME_LIMIT)
 def poll_account(self, seller_account_id: int, kind: str = RunKind.POLL) -> None:
     """Retried with backoff on a retryable marketplace error and on a database error (a restart, a
-    lost connection, a lock or statement timeout)."""
+    lost connection, a lock or statement timeout). Never on a report that cannot be imported
+    (`ReportError`): the same report would fail the same way; the run and the account record it."""
     try:
         account_poll(seller_account_id=seller_account_id, kind=RunKind(kind))
     except AccountNotPollable as error:
         logger.info("%s", error)
+    except ReportError:
+        return
     except MarketplaceError as error:
         if error.retryable and self.request.retries < self.max_retries:
             _retry(self, error, seller_account_id=seller_account_id, kind=kind)

@@ -7,6 +7,7 @@ ingestion's phases apart by the start of their SQL.
 """
 
 from ..models import RecordOrigin
+from ..plausibility import REVERSAL_REASON
 from . import literal
 from .recompute import case_match_sql
 
@@ -140,3 +141,40 @@ GROUP BY c.seller_account_id
 """
 """For each seller account of the tenant, how many new lines name one of its cases (the first lines and
 case IDs): one probe of `case_t_caseid` per line. Only the new lines: a report seen before costs nothing."""
+
+MAX_CASE_AMOUNT = 10**12
+"""A case's recovered amount is `numeric(14, 2)`: it stays under 10^12."""
+MAX_CASE_UNITS = 2**31 - 1
+"""A case's units are `integer`."""
+
+
+def negative_allowed_sql(*, row: str) -> str:
+    """`cases.plausibility.may_go_negative` for the record or line `row`: a reversal or an adjustment."""
+    return (f"({row}.reason = {literal(REVERSAL_REASON)} OR {row}.original_reimbursement_id <> '' "
+            f"OR {row}.original_reimbursement_type <> '' OR right(lower({row}.reason), 10) = 'adjustment')")
+
+
+STAGED_CASE_LIMITS_SQL = f"""
+SELECT c.marketplace_case_id, c.currency, min(s.line), min(s.line) FILTER (WHERE s.amount_total < 0),
+    c.recovered_amount + sum(s.amount_total),
+    c.units_reimbursed_cash + sum(s.quantity_cash), c.units_reimbursed_inventory + sum(s.quantity_inventory)
+FROM sync_new_rows s
+JOIN cases_case c ON c.seller_account_id = %(seller_account_id)s AND {case_match_sql(row="s")}
+GROUP BY c.id
+HAVING abs(c.recovered_amount + sum(s.amount_total)) >= {MAX_CASE_AMOUNT}
+    OR abs(c.units_reimbursed_cash + sum(s.quantity_cash)) > {MAX_CASE_UNITS}
+    OR abs(c.units_reimbursed_inventory + sum(s.quantity_inventory)) > {MAX_CASE_UNITS}
+    OR (c.recovered_amount + sum(s.amount_total) < 0 AND sum(s.amount_total) < 0
+        AND NOT bool_or({negative_allowed_sql(row="s")})
+        AND NOT EXISTS (
+            SELECT FROM cases_reimbursementrecord r
+            WHERE r.case_id = c.id AND r.voided_at IS NULL AND r.voids_id IS NULL AND {negative_allowed_sql(row="r")}
+        ))
+ORDER BY min(s.line)
+LIMIT 50
+"""
+"""The cases the new lines would take out of what a case can hold (an amount of 10^12 or more, more units
+than an integer holds) or below zero with no reversal or adjustment, in their records or in the new lines,
+to explain it: the case, its currency, its first new line and its first negative one, and the figures it
+would have. A case that was below zero already is not blamed on lines that raise it. One more join of the
+new lines with the account's cases, like the insert's."""

@@ -218,14 +218,52 @@ def test_a_manual_record_in_an_unknown_currency_is_refused(sam_client, acme_walm
     assert not ReimbursementRecord.objects.exists()
 
 
-def test_a_manual_record_in_another_currency_than_its_case_is_refused_on_the_form(sam_client, acme_walmart):
-    make_case(acme_walmart, marketplace_case_id="WFS100", currency="USD")
+def test_a_manual_record_in_another_currency_than_its_case_is_refused_on_the_form(sam_client, acme_amazon):
+    make_case(acme_amazon, marketplace_case_id="WFS100", currency="USD")
     response = sam_client.post(
-        reverse("admin:cases_reimbursementrecord_add"), manual_record_form(acme_walmart, currency="EUR")
+        reverse("admin:cases_reimbursementrecord_add"), manual_record_form(acme_amazon, currency="CAD")
     )
     assert response.status_code == 200
     assert "claims in USD" in str(response.context["adminform"].form.errors["currency"])
     assert not ReimbursementRecord.objects.exists()
+
+
+def test_a_manual_record_in_a_currency_its_account_is_never_paid_in_is_refused_on_the_form(
+    sam_client, acme_walmart
+):
+    response = sam_client.post(
+        reverse("admin:cases_reimbursementrecord_add"), manual_record_form(acme_walmart, currency="EUR")
+    )
+    assert response.status_code == 200
+    assert "is paid in USD, never in EUR" in str(response.context["adminform"].form.errors["currency"])
+    assert not ReimbursementRecord.objects.exists()
+
+
+def test_the_implausible_manual_record_of_the_issue_is_refused_field_by_field(sam_client, acme_amazon):
+    """1 unit × 39.99 with a total of 500.00, in EUR on a USD account, approved in year 1."""
+    response = sam_client.post(reverse("admin:cases_reimbursementrecord_add"), manual_record_form(
+        acme_amazon, case_reference="NOSUCHCASE", currency="EUR", amount_per_unit="39.99", amount_total="500.00",
+        quantity_cash="1", approval_date_0="0001-01-01",
+    ))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "is paid in USD, CAD, MXN, BRL, never in EUR" in str(errors["currency"])
+    assert "500.00 is not amount per unit 39.99 × 1 cash units = 39.99" in str(errors["amount_total"])
+    assert "0001-01-01 is before 2000-01-01" in str(errors["approval_date"])
+    assert not ReimbursementRecord.objects.exists()
+
+
+def test_a_negative_manual_record_is_refused_unless_it_is_a_reversal(sam_client, acme_walmart):
+    make_case(acme_walmart, marketplace_case_id="WFS100", units_claimed=2)
+    negative = {"amount_total": "-20.00", "quantity_cash": "-1"}
+    response = sam_client.post(reverse("admin:cases_reimbursementrecord_add"),
+                               manual_record_form(acme_walmart, **negative))
+    assert "only a reversal" in str(response.context["adminform"].form.errors["amount_total"])
+    assert not ReimbursementRecord.objects.exists()
+    response = sam_client.post(reverse("admin:cases_reimbursementrecord_add"), manual_record_form(
+        acme_walmart, **negative, original_reimbursement_id="SETTLE-1", original_reimbursement_type="Lost"))
+    assert response.status_code == 302
+    assert ReimbursementRecord.objects.get().amount_total == Decimal("-20.00")
 
 
 def test_the_manual_record_service_refuses_an_unknown_currency(sam, acme_walmart):

@@ -189,8 +189,8 @@ def test_a_reimbursement_a_report_brought_cannot_be_typed_in_again(sam, lost_cas
 def test_a_different_amount_for_the_same_reimbursement_id_is_another_record(sam, lost_case):
     account = lost_case.seller_account
     record_add_manual(seller_account=account, actor=sam, **manual_fields())
-    record_add_manual(seller_account=account, actor=sam, **manual_fields(amount_total=Decimal("20.00"),
-                                                                           quantity_cash=0, quantity_inventory=1))
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(amount_total=Decimal("40.00"),
+                                                                           quantity_cash=2))
     assert ReimbursementRecord.objects.count() == 2
 
 

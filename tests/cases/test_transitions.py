@@ -174,7 +174,7 @@ def test_staff_cannot_enter_a_reimbursement_in_another_currency_than_its_case(ac
         record_add_manual(
             seller_account=acme_amazon, actor=staff_user, case_reference=case.marketplace_case_id,
             approval_date=dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc), reimbursement_id="W1",
-            reason="Settlement", currency="EUR", amount_per_unit=Decimal("5"), amount_total=Decimal("5"),
+            reason="Settlement", currency="CAD", amount_per_unit=Decimal("5"), amount_total=Decimal("5"),
             quantity_cash=1,
         )
     assert not ReimbursementRecord.objects.filter(reimbursement_id="W1").exists()

@@ -251,3 +251,157 @@ def test_the_fingerprint_of_a_known_line_never_changes():
     (copied,) = read_report_copy(report(loose), source="r")
     assert plain.split("\t")[:2] == ["2", "5bb540661c1577f4151919c016ea3eec"]
     assert copied.split("\t")[:2] == ["2", "a9f762eac5f9a9df09fdda0992fe9d32"]
+
+
+def test_a_report_without_the_original_reimbursement_columns_reads_with_the_same_fingerprints(read, staged):
+    short = [column for column in COLUMNS if not column.startswith("original-")]
+    (without,) = staged(report([value for column, value in zip(COLUMNS, line()) if column in short], columns=short))
+    (complete,) = staged(report(line()))
+    assert without == complete
+    assert (without.original_reimbursement_id, without.original_reimbursement_type) == ("", "")
+
+
+def test_extra_fields_after_the_last_header_never_fill_a_missing_optional_column(staged):
+    short = [column for column in COLUMNS if not column.startswith("original-")]
+    values = [value for column, value in zip(COLUMNS, line()) if column in short]
+    (row,) = staged(report([*values, "stray", "more"], columns=short))
+    assert row == staged(report(line()))[0]
+
+
+def test_a_required_column_is_still_required():
+    short = [column for column in COLUMNS if column != "sku"]
+    error = problems_of(report([v for c, v in zip(COLUMNS, line()) if c != "sku"], columns=short))
+    assert [str(problem) for problem in error.problems] == ["line 1, header: missing column: sku"]
+
+
+def test_fields_in_double_quotes_read_as_without_them(staged):
+    (plain,) = staged(report(line(**{"product-name": 'Blue 10" widget'})))
+    quoted = [f'"{value}"' for value in line(**{"product-name": 'Blue 10"" widget'})]
+    (row,) = staged(report(quoted, columns=[f'"{column}"' for column in COLUMNS]))
+    assert row == plain
+
+
+def test_a_comma_separated_re_save_with_quotes_reads_the_same(staged):
+    (plain,) = staged(report(line(**{"product-name": "Widget, blue"})))
+    values = [f'"{value}"' if "," in value else value for value in line(**{"product-name": "Widget, blue"})]
+    (row,) = staged([",".join(COLUMNS) + "\r\n", ",".join(values) + "\r\n"])
+    assert row == plain
+
+
+def test_a_semicolon_separated_re_save_reads_the_same(staged):
+    (plain,) = staged(report(line()))
+    (row,) = staged([";".join(COLUMNS) + "\n", ";".join(line()) + "\n"])
+    assert row == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-09-02", dt.datetime(2026, 9, 2, tzinfo=UTC)),
+        ("2026/09/02", dt.datetime(2026, 9, 2, tzinfo=UTC)),
+        ("13/04/2026", dt.datetime(2026, 4, 13, tzinfo=UTC)),
+        ("04/13/2026 1:02:03 PM", dt.datetime(2026, 4, 13, 13, 2, 3, tzinfo=UTC)),
+        ("4/13/2026 09:30", dt.datetime(2026, 4, 13, 9, 30, tzinfo=UTC)),
+        ("05/05/2026", dt.datetime(2026, 5, 5, tzinfo=UTC)),
+        ("13/04/2026 01:02:03 PDT", dt.datetime(2026, 4, 13, 8, 2, 3, tzinfo=UTC)),
+    ],
+)
+def test_dates_a_spreadsheet_writes_are_read_where_they_read_one_way(staged, text, expected):
+    (row,) = staged(report(line(**{"approval-date": text})))
+    assert row.approval_date == expected
+
+
+def test_a_date_that_reads_two_ways_is_refused_saying_how_to_write_it():
+    (problem,) = problems_of(report(line(**{"approval-date": "03/04/2026"}))).problems
+    assert (problem.line, problem.field) == (2, "approval-date")
+    assert "could be day/month or month/day (3 April or 4 March)" in problem.message
+    assert "write dates as YYYY-MM-DD (e.g. 2026-04-03)" in problem.message
+
+
+def test_a_utf16_file_with_its_byte_order_mark_reads_like_utf8(staged):
+    text = "\t".join(COLUMNS) + "\r\n" + "\t".join(line(**{"product-name": "Caf\u00e9"})) + "\r\n"
+    data = text.encode("utf-16")
+    chunks = [data[i:i + 7] for i in range(0, len(data), 7)]
+    (row,) = staged(decode_lines(chunks))
+    assert row.product_name == "Caf\u00e9"
+    assert row == staged(report(line(**{"product-name": "Caf\u00e9"})))[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("approval-date", "0001-01-01T00:00:00+05:00", "out of the range of dates"),
+        ("approval-date", "9999-12-31T23:00:00-05:00", "out of the range of dates"),
+        ("approval-date", "0001-01-01T00:00:00+00:00", "is before 2000-01-01"),
+        ("approval-date", "1999-12-31", "is before 2000-01-01"),
+        ("approval-date", "9999-01-01T00:00:00+00:00", "is in the future"),
+        ("quantity-reimbursed-cash", "9" * 5000, "too large"),
+        ("currency-unit", "XTS", "XTS is not a currency any marketplace pays reimbursements in"),
+        ("currency-unit", "DEM", "DEM is not a currency any marketplace pays reimbursements in"),
+    ],
+)
+def test_values_out_of_range_are_named_instead_of_crashing(field, value, message):
+    (problem,) = problems_of(report(line(**{field: value}))).problems
+    assert (problem.line, problem.field) == (2, field)
+    assert message in problem.message
+
+
+def test_a_nul_byte_names_its_line_and_column():
+    error = problems_of(report(line(), line(sku="SKU\x00-1")))
+    assert [(p.line, p.field) for p in error.problems] == [(3, "sku")]
+    assert "NUL character" in error.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"amount-per-unit": "39.99", "amount-total": "500.00"}, "amount-total",
+         "500.00 is not amount per unit 39.99 × 1 cash units = 39.99"),
+        ({"amount-total": "-500.00"}, "amount-total", "-500.00 is negative: only a reversal"),
+        ({"amount-total": "-20.00", "quantity-reimbursed-cash": "-1", "quantity-reimbursed-total": "-1"},
+         "amount-total", "is negative: only a reversal"),
+        ({"amount-total": "-20.00", "reason": "Reimbursement_Reversal"}, "amount-total",
+         "-20.00 is not amount per unit 20.00 × 1 cash units = 20.00"),
+        ({"amount-per-unit": "", "amount-total": "-20.00", "reason": "GeneralAdjustment"}, "amount-total",
+         "-20.00 goes the other way than cash units 1"),
+        ({"amount-total": "0.00", "quantity-reimbursed-cash": "0", "quantity-reimbursed-total": "0"},
+         "amount-total", "0.00 is not the amount per unit 20.00: a line without units"),
+    ],
+)
+def test_an_implausible_line_names_its_line_and_field(values, field, message):
+    problem = problems_of(report(line(**values))).problems[0]
+    assert (problem.line, problem.field) == (2, field)
+    assert message in problem.message
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"amount-total": "0.00", "quantity-reimbursed-cash": "0", "quantity-reimbursed-inventory": "2",
+         "quantity-reimbursed-total": "2"},
+        {"amount-total": "45.00", "amount-per-unit": "45.00", "quantity-reimbursed-cash": "0",
+         "quantity-reimbursed-total": "0"},
+        {"amount-total": "60.00", "quantity-reimbursed-cash": "3", "quantity-reimbursed-total": "3"},
+        {"amount-total": "-20.00", "quantity-reimbursed-cash": "-1", "quantity-reimbursed-total": "-1",
+         "reason": "Reimbursement_Reversal"},
+        {"amount-total": "-20.00", "quantity-reimbursed-cash": "-1", "quantity-reimbursed-total": "-1",
+         "reason": "GeneralAdjustment"},
+        {"amount-per-unit": "", "amount-total": "17.50"},
+    ],
+    ids=["inventory only", "an amount without units", "three units", "reversal", "adjustment", "no per-unit"],
+)
+def test_the_lines_amazon_writes_are_plausible(staged, values):
+    (row,) = staged(report(line(**values)))
+    assert row.amount_total == Decimal(values["amount-total"])
+
+
+def test_every_fixture_report_is_plausible(read):
+    for name in ("report_basic.tsv", "report_shuffled.tsv", "report_reversal.tsv", "report_duplicates.tsv",
+                 "report_overlap.tsv"):
+        assert read(name)
+
+
+def test_a_tab_inside_a_value_of_a_comma_separated_file_is_kept(staged):
+    values = line(**{"product-name": "Blue\twidget", "sku": "SKU\t1"})
+    (row,) = staged([",".join(COLUMNS) + "\n", ",".join(values) + "\n"])
+    assert (row.product_name, row.sku) == ("Blue\twidget", "SKU\t1")
