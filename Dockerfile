@@ -22,4 +22,4 @@ RUN useradd --system --no-create-home --home-dir /app casetracker
 USER casetracker
 
 EXPOSE 8000
-CMD ["gunicorn", "casetracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "casetracker.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--keep-alive", "10", "--access-logfile", "-"]
