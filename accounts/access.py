@@ -7,6 +7,8 @@ from django.http import Http404
 from django.views.decorators.http import require_safe
 from django_scopes import scope
 
+from monitoring.logs import log_context
+
 from .models import Membership
 
 
@@ -29,7 +31,7 @@ def tenant_view(view):
         )
         if membership is None:
             raise Http404("No such page")
-        with scope(tenant=membership.tenant):
+        with scope(tenant=membership.tenant), log_context(tenant_id=membership.tenant_id):
             return view(request, membership.tenant, *args, **kwargs)
 
     return wrapper

@@ -225,11 +225,37 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Case Tracker <noreply@localhost>")
 
+# Operations: health probes, Prometheus metrics, logs (monitoring app; see docs/operations.md)
+INSTALLED_APPS.append("monitoring")
+MIDDLEWARE.insert(0, "casetracker.probes.MonitoringMiddleware")
+"""First: it answers /healthz, /readyz and /metrics before the host check and the HTTPS redirect."""
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+READYZ_BEAT_MAX_AGE = env_int("READYZ_BEAT_MAX_AGE", 180)
+"""Seconds since beat's last tick (it ticks every minute) after which /readyz fails."""
+READYZ_WORKER_MAX_AGE = env_int("READYZ_WORKER_MAX_AGE", 60)
+"""Seconds since the last worker heartbeat (each worker beats every 2 s) after which /readyz fails."""
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+"""Bearer token Prometheus sends to /metrics; without one, /metrics answers 404."""
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if _multiproc_dir and not Path(_multiproc_dir).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR={_multiproc_dir!r} is not a directory; create it (empty) before the processes start"
+    )
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or plain")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+"""Celery workers log through LOGGING below, in the same format and with the same context."""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "monitoring.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {"()": "monitoring.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

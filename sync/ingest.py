@@ -1,6 +1,7 @@
 """Reimbursement report ingestion: one transaction, set-based, safe to run twice."""
 
 import dataclasses
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from accounts.models import SellerAccount
 from cases.account_guard import WrongAccount
 from cases.models import ReimbursementRecord
 from cases.records import StagedLinesRefused, records_insert_staged
+from monitoring.metrics import import_observed
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import STAGING_COLUMNS, ReportError, ReportProblem, read_report_copy, staging_columns_sql
 
@@ -172,6 +174,7 @@ def import_report(
     run.source = source[:RUN_SOURCE_MAX_LENGTH]
     run.save()
     counts = RUN_COUNTS
+    started = time.monotonic()
     try:
         with transaction.atomic():
             result = ingest_report(
@@ -191,5 +194,7 @@ def import_report(
             setattr(run, name, 0)
         run.status, run.error, run.finished_at = RunStatus.FAILED, str(error) or type(error).__name__, timezone.now()
         run.save(update_fields=[*counts, "status", "error", "finished_at"])
+        import_observed(run=run, seconds=time.monotonic() - started)
         raise
+    import_observed(run=run, seconds=time.monotonic() - started)
     return run

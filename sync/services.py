@@ -11,6 +11,8 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.models import SellerAccount, SyncBackend
 from cases.locks import account_poll_lock
+from monitoring.logs import log_context, log_context_bind
+from monitoring.metrics import poll_observed
 from sync.adapters.base import CredentialsRejected, MarketplaceError
 from sync.adapters.registry import adapter_for
 from sync.crypto import secret_encrypt
@@ -46,7 +48,11 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
     """
     with scopes_disabled():
         tenant = SellerAccount.objects.select_related("tenant").get(pk=seller_account_id).tenant
-    with scope(tenant=tenant), account_poll_lock(seller_account_id=seller_account_id) as acquired:
+    with (
+        scope(tenant=tenant),
+        log_context(tenant_id=tenant.pk, seller_account_id=seller_account_id),
+        account_poll_lock(seller_account_id=seller_account_id) as acquired,
+    ):
         account = SellerAccount.objects.get(pk=seller_account_id, tenant=tenant)  # fresh, under the lock
         problem = account.poll_problem
         if problem:
@@ -54,6 +60,7 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
         if not acquired:
             now = timezone.now()
             logger.info("Poll of %s skipped: another poll of it is running", account.label)
+            poll_observed(outcome=RunStatus.SKIPPED)
             return SyncRun.objects.create(
                 tenant_id=account.tenant_id, seller_account=account, kind=kind, status=RunStatus.SKIPPED,
                 finished_at=now, error="Another poll of this account was in progress.",
@@ -71,6 +78,7 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
     run = SyncRun.objects.create(
         tenant_id=account.tenant_id, seller_account=account, kind=kind, window_start=since, window_end=until
     )
+    log_context_bind(run_id=run.pk)
     try:
         lines = adapter.fetch_reimbursements(account, since=since, until=until)
         run = import_report(seller_account=account, lines=lines, source=adapter.source, kind=kind, run=run)
@@ -99,6 +107,7 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
     )
     logger.info("Poll of %s (run %s): %s rows, %s new, %s cases changed", account.label, run.pk,
                 run.rows_read, run.rows_new, run.cases_changed)
+    poll_observed(outcome=RunStatus.SUCCEEDED)
     return run
 
 
@@ -106,6 +115,7 @@ def _poll_failed(account: SellerAccount, run: SyncRun, message: str, *, reconnec
     now = timezone.now()
     run.status, run.finished_at, run.error = RunStatus.FAILED, now, message
     run.save(update_fields=["status", "finished_at", "error"])
+    poll_observed(outcome=RunStatus.FAILED)
     fields = {"last_sync_failed_at": now, "last_sync_error": message,
               "next_sync_at": now + dt.timedelta(hours=account.sync_interval_hours)}
     if reconnect:

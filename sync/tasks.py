@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from monitoring.heartbeats import heartbeat_beat_record
 from sync.adapters.base import MarketplaceError
 from sync.models import RunKind
 from sync.outbox import poll_request, polls_publish
@@ -70,6 +71,8 @@ def _retry(task, error: Exception, *, seller_account_id: int, kind: str) -> None
 
 @shared_task(soft_time_limit=SCHEDULE_SOFT_TIME_LIMIT, time_limit=SCHEDULE_TIME_LIMIT)
 def poll_due_accounts() -> int:
-    """Claim the due accounts into the outbox, then publish the outbox; returns the polls sent."""
+    """Record beat's heartbeat, claim the due accounts into the outbox, then publish the outbox;
+    returns the polls sent."""
+    heartbeat_beat_record()
     accounts_schedule_due_polls(now=timezone.now())
     return polls_publish()

@@ -1,4 +1,4 @@
-"""Imports run one way: accounts <- cases <- {sync, dashboard} (jobs, the Celery guard, beside cases),
+"""Imports run one way: monitoring <- accounts <- cases <- {sync, dashboard} (jobs, the Celery guard, beside cases),
 casetracker on top of the apps and
 devtools on top of everything; and no product module imports itself back through others.
 
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"accounts": 0, "jobs": 1, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4}
+LAYERS = {
+    "monitoring": -1, "accounts": 0, "jobs": 1, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4,
+}
 """An app may import its own modules and those of the apps on lower layers, never a higher or equal one."""
 
 
