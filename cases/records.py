@@ -22,7 +22,10 @@ from .sql.records import (
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RECOMPUTE_CHUNK = 20_000
-IDENTITY_DEFAULTS = {"case_reference": "", "quantity_cash": 0, "quantity_inventory": 0}
+IDENTITY_DEFAULTS = {
+    "case_reference": "", "quantity_cash": 0, "quantity_inventory": 0, "sku": "", "fnsku": "", "asin": "",
+    "amazon_order_id": "",
+}
 
 
 def record_currency_problem(*, seller_account: SellerAccount, case_reference: str, currency: str) -> str | None:
