@@ -256,6 +256,58 @@ def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
         ReimbursementRecord.objects.filter(pk=report_line.pk).update(occurrence=7)
 
 
+# What a case can hold
+
+def huge_units(**overrides):
+    """2,000,000,000 cash units at a cent: twice on one case is more than its integer units can hold."""
+    return manual_fields(amount_per_unit=Decimal("0.01"), amount_total=Decimal("20000000.00"),
+                         quantity_cash=2_000_000_000, **overrides)
+
+
+def test_a_manual_record_that_would_overflow_the_case_units_is_refused_naming_the_field(sam, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001"))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9002"))
+
+    assert list(refused.value.message_dict) == ["quantity_cash"]
+    assert ("Case 1000000001 would have 4,000,000,000 cash units reimbursed, more than a case can hold"
+            in refused.value.message_dict["quantity_cash"][0])
+    assert money_snapshot() == before
+
+
+def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
+    account = lost_case.seller_account
+    big = {"amount_per_unit": Decimal("600000000000.00"), "amount_total": Decimal("600000000000.00")}
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9001", **big))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9002", **big))
+
+    assert list(refused.value.message_dict) == ["amount_total"]
+    assert "would recover 1200000000000.00 USD, more than a case can hold" in str(refused.value)
+    assert money_snapshot() == before
+
+
+def test_the_admin_form_refuses_a_record_that_would_overflow_the_case_without_a_500(sam, sam_client, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001"))
+    before = money_snapshot()
+
+    response = sam_client.post(reverse("admin:cases_reimbursementrecord_add"), admin_form(
+        account, reimbursement_id="9002", amount_per_unit="0.01", amount_total="20000000.00",
+        quantity_cash="2000000000"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["quantity_cash"]
+    assert "would have 4,000,000,000 cash units reimbursed" in errors["quantity_cash"][0]
+    assert money_snapshot() == before
+
+
 # Wrong-account guard
 
 def test_every_marketplace_pays_in_iso_currencies_and_each_region_is_known():
