@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
