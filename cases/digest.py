@@ -52,7 +52,9 @@ class DigestLine:
 
 
 def digest_cases(*, tenant: Tenant, day: dt.date) -> list[Case]:
-    """Cases of `tenant` whose status moved to Partially or Fully Reimbursed during `day` (UTC)."""
+    """Cases of `tenant` whose status moved to Partially or Fully Reimbursed during `day` (UTC).
+
+    A fall back from Fully Reimbursed (a reversal) is not money received, and is left out."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
     events = (
         CaseEvent.objects.filter(
@@ -60,6 +62,7 @@ def digest_cases(*, tenant: Tenant, day: dt.date) -> list[Case]:
             created_at__gte=start, created_at__lt=start + dt.timedelta(days=1),
         )
         .exclude(from_status=F("to_status"))
+        .exclude(from_status=CaseStatus.FULLY_REIMBURSED)
         .select_related("case__seller_account")
         .order_by("case__marketplace_case_id", "case_id")
     )

@@ -9,7 +9,8 @@ from .models import Case, CaseStatus, ReimbursementRecord
 from .money import is_currency
 from .locks import seller_account_lock
 from .records import (
-    already_recorded_message, manual_record_problems, record_already_recorded, record_currency_problem,
+    already_recorded_message, manual_record_problems, record_already_recorded, record_case_limit_problems,
+    record_currency_problem,
 )
 from .services import allowed_staff_targets
 from .validation import EDIT_REASON, REASON_FIELDS, claim_changes, claim_problems, edit_reason_problem
@@ -152,18 +153,21 @@ class ManualRecordForm(forms.ModelForm):
             if problem:
                 self.add_error("currency", problem)
         if account and not self.errors:
-            self._refuse_a_second_entry(account, cleaned)
+            self._check_against_stored_records(account, cleaned)
         return cleaned
 
-    def _refuse_a_second_entry(self, account, cleaned) -> None:
+    def _check_against_stored_records(self, account, cleaned) -> None:
         """The same reimbursement recorded already (a double-submitted form, or a report line) is a form
-        error naming that record. The admin validates and saves the form in one transaction; the
+        error naming that record; a record that would take its case beyond what a case can hold is an
+        error beside the field. The admin validates and saves the form in one transaction; the
         account's lock, taken here, makes a second submission of the form wait for the first to
-        commit, and then see its record."""
+        commit, and then see its record and the case's figures."""
         seller_account_lock(seller_account_id=account.pk)
         existing = record_already_recorded(seller_account=account, **self.record_fields())
         if existing is not None:
             raise forms.ValidationError(already_recorded_message(existing), code="already_recorded")
+        for name, problem in record_case_limit_problems(seller_account=account, fields=cleaned).items():
+            self.add_error(name, problem)
 
     def record_fields(self) -> dict:
         """What `record_add_manual` takes besides the seller account."""

@@ -31,10 +31,11 @@ class RecordOrigin(models.TextChoices):
 
 MANUAL_IDENTITY = (
     "seller_account", "reimbursement_id", "case_reference", "currency", "amount_total",
-    "quantity_cash", "quantity_inventory",
+    "quantity_cash", "quantity_inventory", "sku", "fnsku", "asin", "amazon_order_id",
 )
 """What makes a reimbursement the same one, whoever wrote it down: staff cannot reproduce a report line's
-fingerprint (it hashes every column), but they type these from the same payment."""
+fingerprint (it hashes every column), but they type these from the same payment. One reimbursement ID can
+pay several lines (one per SKU or order, the same amount each): the product and the order tell them apart."""
 
 
 class ReimbursementType(models.TextChoices):

@@ -22,7 +22,10 @@ from .sql.records import (
 
 SOURCE_MAX_LENGTH = ReimbursementRecord._meta.get_field("source").max_length
 RECOMPUTE_CHUNK = 20_000
-IDENTITY_DEFAULTS = {"case_reference": "", "quantity_cash": 0, "quantity_inventory": 0}
+IDENTITY_DEFAULTS = {
+    "case_reference": "", "quantity_cash": 0, "quantity_inventory": 0, "sku": "", "fnsku": "", "asin": "",
+    "amazon_order_id": "",
+}
 
 
 def record_currency_problem(*, seller_account: SellerAccount, case_reference: str, currency: str) -> str | None:
@@ -70,6 +73,39 @@ def record_already_recorded(*, seller_account: SellerAccount, **identity) -> Rei
     )
 
 
+def record_case_limit_problems(*, seller_account: SellerAccount, fields: dict) -> dict[str, str]:
+    """Why a record typed in by hand would take the case it counts towards beyond what a case can hold
+    (`MAX_CASE_AMOUNT`, `MAX_CASE_UNITS`, as a report's lines are held to), by field; empty if it would not.
+
+    The case is the one the record will be matched to; its figures are exact only under the account's
+    lock, which every writer of its records holds.
+    """
+    case_reference, currency = fields.get("case_reference", ""), fields.get("currency", "")
+    if not case_reference:
+        return {}
+    case = Case.objects.filter(
+        tenant_id=seller_account.tenant_id, seller_account=seller_account, marketplace_case_id=case_reference,
+        currency=currency,
+    ).first()
+    if case is None:
+        return {}
+    problems = {}
+    recovered = case.recovered_amount + (fields.get("amount_total") or 0)
+    if abs(recovered) >= MAX_CASE_AMOUNT:
+        problems["amount_total"] = (
+            f"Case {case.marketplace_case_id} would recover {plain(recovered)} {currency}, more than a case can "
+            f"hold (under {MAX_CASE_AMOUNT:,}): not a real reimbursement.")
+    for name, units, label in (
+        ("quantity_cash", case.units_reimbursed_cash, "cash"),
+        ("quantity_inventory", case.units_reimbursed_inventory, "inventory"),
+    ):
+        total = units + (fields.get(name) or 0)
+        if abs(total) > MAX_CASE_UNITS:
+            problems[name] = (f"Case {case.marketplace_case_id} would have {total:,} {label} units reimbursed, "
+                              f"more than a case can hold ({MAX_CASE_UNITS:,}).")
+    return problems
+
+
 def already_recorded_message(record: ReimbursementRecord) -> str:
     return (f"This reimbursement is already recorded: {record.describe()}. Nothing was added; "
             "to correct that record, void it and enter the right one.")
@@ -87,7 +123,9 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     does. The same reimbursement (`MANUAL_IDENTITY`) already recorded, by hand or from a report, and not
     voided, is refused with a ValidationError naming that record; the unique index
     `record_manual_once` backs it for records entered by hand. A report line that brings this
-    reimbursement later confirms the record instead of adding a second one.
+    reimbursement later confirms the record instead of adding a second one. A record that would
+    take its case beyond what a case can hold (`record_case_limit_problems`) is refused with a
+    ValidationError naming the field, before anything is written.
     """
     seller_account_lock(seller_account_id=seller_account.pk)
     problems = manual_record_problems(seller_account=seller_account, fields=fields)
@@ -103,6 +141,9 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     existing = record_already_recorded(seller_account=seller_account, **fields)
     if existing is not None:
         raise ValidationError(already_recorded_message(existing), code="already_recorded")
+    limits = record_case_limit_problems(seller_account=seller_account, fields=fields)
+    if limits:
+        raise ValidationError(limits)
     record = ReimbursementRecord.objects.create(
         **fields,
         tenant_id=seller_account.tenant_id,

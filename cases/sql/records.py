@@ -13,6 +13,7 @@ from .recompute import case_match_sql
 
 IDENTITY_COLUMNS = (
     "reimbursement_id", "case_reference", "currency", "amount_total", "quantity_cash", "quantity_inventory",
+    "sku", "fnsku", "asin", "amazon_order_id",
 )
 """`cases.models.MANUAL_IDENTITY` within one seller account: what a report line and a record entered by
 hand must share to be the same reimbursement."""

@@ -52,7 +52,8 @@ def manual_fields(**overrides):
     return {
         "case_reference": "1000000001", "approval_date": APPROVED, "reimbursement_id": "5001",
         "reason": "Lost_Warehouse", "currency": "USD", "amount_per_unit": Decimal("20.00"),
-        "amount_total": Decimal("20.00"), "quantity_cash": 1, "quantity_inventory": 0, **overrides,
+        "amount_total": Decimal("20.00"), "quantity_cash": 1, "quantity_inventory": 0, "sku": "SKU-1",
+        "fnsku": "X000000001", "asin": "B000000001", **overrides,
     }
 
 
@@ -75,6 +76,11 @@ def lost_case(acme_amazon):
 @pytest.fixture
 def damaged_case(acme_amazon):
     return make_case(acme_amazon, marketplace_case_id="1000000002", units_claimed=2, claimed_amount=Decimal("30.00"))
+
+
+@pytest.fixture
+def acme_walmart(acme):
+    return make_seller_account(acme, "10009999", marketplace=Marketplace.WALMART, region="", marketplace_ids=[])
 
 
 @pytest.fixture
@@ -194,6 +200,51 @@ def test_a_different_amount_for_the_same_reimbursement_id_is_another_record(sam,
     assert ReimbursementRecord.objects.count() == 2
 
 
+def test_two_lines_of_one_reimbursement_for_different_skus_are_both_entered_by_hand(sam, acme_walmart):
+    """Walmart W1 pays 10.00 USD for a unit of SKU-A and 10.00 USD for a unit of SKU-B on case 100."""
+    case = make_case(acme_walmart, marketplace_case_id="100", units_claimed=2, claimed_amount=Decimal("20.00"))
+    line = manual_fields(case_reference="100", reimbursement_id="W1", reason="Lost", fnsku="", asin="",
+                         amount_per_unit=Decimal("10.00"), amount_total=Decimal("10.00"))
+
+    record_add_manual(seller_account=acme_walmart, actor=sam, **line | {"sku": "SKU-A"})
+    record_add_manual(seller_account=acme_walmart, actor=sam, **line | {"sku": "SKU-B"})
+
+    assert sorted(ReimbursementRecord.objects.values_list("sku", flat=True)) == ["SKU-A", "SKU-B"]
+    case = refreshed(case)
+    assert (case.recovered_amount, case.units_reimbursed_cash) == (Decimal("20.00"), 2)
+    with pytest.raises(ValidationError, match="already recorded"):
+        record_add_manual(seller_account=acme_walmart, actor=sam, **line | {"sku": "SKU-B"})
+
+
+def test_the_admin_form_takes_a_second_line_of_one_reimbursement_for_another_sku(sam_client, lost_case):
+    url = reverse("admin:cases_reimbursementrecord_add")
+    assert sam_client.post(url, admin_form(lost_case.seller_account, sku="SKU-A")).status_code == 302
+
+    response = sam_client.post(url, admin_form(lost_case.seller_account, sku="SKU-B"))
+
+    assert response.status_code == 302
+    assert refreshed(lost_case).recovered_amount == Decimal("40.00")
+
+
+def test_report_lines_confirm_the_manual_lines_that_differ_only_by_sku_each_its_own(sam, lost_case):
+    """Two lines of reimbursement 5001, for SKU-1 and SKU-2, typed in by hand; the report brings both."""
+    account = lost_case.seller_account
+    by_sku = {sku: record_add_manual(seller_account=account, actor=sam, **manual_fields(sku=sku))
+              for sku in ("SKU-2", "SKU-1")}
+    first = report_lines()[1]
+    second = first.replace("SKU-1", "SKU-2").replace("2026-05-10T01:02:03", "2026-05-10T01:02:04")
+
+    run = import_report(seller_account=account, lines=[report_lines()[0], first, second], source="r",
+                        kind=RunKind.FILE)
+
+    assert (run.rows_new, run.rows_confirmed) == (0, 2)
+    for sku, line in (("SKU-1", 2), ("SKU-2", 3)):
+        by_sku[sku].refresh_from_db()
+        assert by_sku[sku].confirmed_at is not None and by_sku[sku].source_line == line
+    assert ReimbursementRecord.objects.count() == 2
+    assert refreshed(lost_case).recovered_amount == Decimal("40.00")
+
+
 def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
     account = lost_case.seller_account
     manual = record_add_manual(seller_account=account, actor=sam, **manual_fields())
@@ -203,6 +254,58 @@ def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
     report_line = ReimbursementRecord.objects.get(reimbursement_id="5002")
     with pytest.raises(IntegrityError, match="only once"), transaction.atomic():
         ReimbursementRecord.objects.filter(pk=report_line.pk).update(occurrence=7)
+
+
+# What a case can hold
+
+def huge_units(**overrides):
+    """2,000,000,000 cash units at a cent: twice on one case is more than its integer units can hold."""
+    return manual_fields(amount_per_unit=Decimal("0.01"), amount_total=Decimal("20000000.00"),
+                         quantity_cash=2_000_000_000, **overrides)
+
+
+def test_a_manual_record_that_would_overflow_the_case_units_is_refused_naming_the_field(sam, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001"))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9002"))
+
+    assert list(refused.value.message_dict) == ["quantity_cash"]
+    assert ("Case 1000000001 would have 4,000,000,000 cash units reimbursed, more than a case can hold"
+            in refused.value.message_dict["quantity_cash"][0])
+    assert money_snapshot() == before
+
+
+def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
+    account = lost_case.seller_account
+    big = {"amount_per_unit": Decimal("600000000000.00"), "amount_total": Decimal("600000000000.00")}
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9001", **big))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9002", **big))
+
+    assert list(refused.value.message_dict) == ["amount_total"]
+    assert "would recover 1200000000000.00 USD, more than a case can hold" in str(refused.value)
+    assert money_snapshot() == before
+
+
+def test_the_admin_form_refuses_a_record_that_would_overflow_the_case_without_a_500(sam, sam_client, lost_case):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001"))
+    before = money_snapshot()
+
+    response = sam_client.post(reverse("admin:cases_reimbursementrecord_add"), admin_form(
+        account, reimbursement_id="9002", amount_per_unit="0.01", amount_total="20000000.00",
+        quantity_cash="2000000000"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["quantity_cash"]
+    assert "would have 4,000,000,000 cash units reimbursed" in errors["quantity_cash"][0]
+    assert money_snapshot() == before
 
 
 # Wrong-account guard
