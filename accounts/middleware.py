@@ -1,5 +1,6 @@
-from django.conf import settings
 from django_scopes import scopes_disabled
+
+from .idle import session_idle_touch
 
 
 class AdminScopesMiddleware:
@@ -16,18 +17,12 @@ class AdminScopesMiddleware:
 
 
 class IdleTimeoutMiddleware:
-    """End a session left unused too long: STAFF_SESSION_IDLE_MINUTES for staff, SELLER_SESSION_IDLE_MINUTES else.
-
-    Each request of a logged-in user sets the session to expire that long from now, so the limit
-    counts from the last request, not from the login.
-    """
+    """End a session left unused too long (accounts.idle): each logged-in request restarts its clock."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated:
-            minutes = settings.STAFF_SESSION_IDLE_MINUTES if user.is_staff else settings.SELLER_SESSION_IDLE_MINUTES
-            request.session.set_expiry(minutes * 60)
+        if request.user.is_authenticated:
+            session_idle_touch(session=request.session, user=request.user)
         return self.get_response(request)

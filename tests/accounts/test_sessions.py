@@ -35,13 +35,36 @@ def test_the_idle_limits_come_from_the_settings(alice_client, acme, settings):
     assert 44 < minutes_left(alice_client) <= 45
 
 
-def test_each_request_restarts_the_idle_clock(alice_client, acme):
+def minutes_pass(client, minutes: int, *, left: int):
+    """As if `minutes` had passed since the clock was last restarted, leaving the session `left` minutes."""
+    session = client.session
+    session["idle_refreshed_at"] -= minutes * 60
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=left))
+
+
+def test_a_request_a_minute_or_more_after_the_last_restart_restarts_the_idle_clock(alice_client, acme):
+    minutes_pass(alice_client, 2, left=5)
+
+    alice_client.get(reverse("cases:overall", args=[acme.slug]))
+
+    assert minutes_left(alice_client) > 8 * 60 - 1
+
+
+def test_requests_within_a_minute_do_not_write_the_session_again(alice_client, acme):
     Session.objects.filter(session_key=alice_client.session.session_key).update(
         expire_date=timezone.now() + dt.timedelta(minutes=5))
 
     alice_client.get(reverse("cases:overall", args=[acme.slug]))
 
-    assert minutes_left(alice_client) > 8 * 60 - 1
+    assert minutes_left(alice_client) <= 5
+
+
+def test_logging_in_starts_the_idle_clock(client, alice):
+    client.force_login(alice)
+
+    assert 8 * 60 - 1 < minutes_left(client) <= 8 * 60
 
 
 def test_a_request_after_the_idle_limit_is_sent_to_log_in(alice_client, acme):
