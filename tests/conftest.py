@@ -100,6 +100,13 @@ def staff_client(client, staff_user):
 
 
 @pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, verified by an authenticator as admin requires."""
+    login_verified(client, admin_user)
+    return client
+
+
+@pytest.fixture
 def alice_client(client, alice):
     client.force_login(alice)
     return client
