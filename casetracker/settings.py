@@ -5,10 +5,12 @@ environment stops the process at start instead of running with a surprise.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,7 +52,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "cases",
     "jobs",
@@ -76,9 +81,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "accounts.middleware.AdminScopesMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casetracker.urls"
@@ -130,6 +139,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -192,6 +205,48 @@ CELERY_TASK_MAX_DELIVERIES = env_int("CELERY_TASK_MAX_DELIVERIES", 3)
 time); its next delivery sets it aside (jobs.SetAsideTask) instead of running it again."""
 if CELERY_TASK_MAX_DELIVERIES < 1:
     raise ImproperlyConfigured(f"CELERY_TASK_MAX_DELIVERIES={CELERY_TASK_MAX_DELIVERIES} must be 1 or more")
+
+# Locked doors: login lockout, two-factor admin, idle sessions, CSP (docs/security.md)
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+"""A username at one address is refused for this long after this many wrong passwords in a row."""
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT} and LOGIN_LOCKOUT_MINUTES={LOGIN_LOCKOUT_MINUTES} "
+        "must both be 1 or more"
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Case Tracker")
+"""The name authenticator apps show next to a staff member's code."""
+
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+SELLER_SESSION_IDLE_MINUTES = env_int("SELLER_SESSION_IDLE_MINUTES", 8 * 60)
+"""A session not used for this long is over: staff, who reach every tenant, sooner than sellers."""
+if STAFF_SESSION_IDLE_MINUTES < 1 or SELLER_SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"STAFF_SESSION_IDLE_MINUTES={STAFF_SESSION_IDLE_MINUTES} and SELLER_SESSION_IDLE_MINUTES="
+        f"{SELLER_SESSION_IDLE_MINUTES} must both be 1 or more"
+    )
+SESSION_COOKIE_AGE = SELLER_SESSION_IDLE_MINUTES * 60
+SESSION_COOKIE_HTTPONLY = True
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    },
+}
+"""No inline script or style anywhere, Django admin included (tests/accounts/test_csp.py reads the pages)."""
 
 # Marketplace sync
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")

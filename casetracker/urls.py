@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.auth_urls")),
     path("", include("accounts.urls")),
     path("t/<slug:tenant_slug>/", include("cases.urls")),
     path("t/<slug:tenant_slug>/dashboard/", include("dashboard.urls")),

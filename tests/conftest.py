@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 
 from accounts.roles import staff_group_ensure
 from tests import factories
+from tests.two_factor import login_verified
 
 
 def pytest_addoption(parser):
@@ -81,13 +82,28 @@ def sam(db):
 
 @pytest.fixture
 def sam_client(client, sam):
-    client.force_login(sam)
+    """sam in admin: logged in, and verified by an authenticator as admin requires."""
+    login_verified(client, sam)
     return client
 
 
 @pytest.fixture
 def staff_user(db):
     return factories.make_user("stacy", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """stacy, a superuser, in admin: logged in and verified by an authenticator."""
+    login_verified(client, staff_user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, verified by an authenticator as admin requires."""
+    login_verified(client, admin_user)
+    return client
 
 
 @pytest.fixture

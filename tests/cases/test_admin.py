@@ -12,6 +12,7 @@ from accounts.models import Marketplace
 from cases.models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
 from tests.factories import add_record, make_case, make_seller_account, make_user
+from tests.two_factor import login_verified
 
 S = CaseStatus
 NO_INLINES = {
@@ -165,7 +166,7 @@ def test_history_is_read_only_and_never_deletable(sam_client, sam, acme_amazon):
 
 
 def test_cases_and_records_cannot_be_deleted_even_by_a_superuser(client, staff_user, acme_amazon):
-    client.force_login(staff_user)
+    login_verified(client, staff_user)
     case = make_case(acme_amazon)
     record = add_record(case, "20.00")
     assert client.post(reverse("admin:cases_case_delete", args=[case.pk]), {"post": "yes"}).status_code == 403
@@ -323,7 +324,7 @@ def test_staff_open_every_list_and_add_page(sam_client, acme_amazon, name):
 
 
 def test_staff_without_the_group_cannot_change_a_status(client, acme_amazon):
-    client.force_login(make_user("newcomer", is_staff=True))
+    login_verified(client, make_user("newcomer", is_staff=True))
     case = make_case(acme_amazon)
     response = client.post(status_url(case), {"from_status": S.OPEN, "to_status": S.CLOSED, "reason": "r"})
     assert response.status_code == 403

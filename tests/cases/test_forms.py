@@ -17,6 +17,7 @@ from cases.models import Case, CaseEvent, CaseStatus
 from cases.services import case_transition
 from tests.factories import add_record, make_case
 from tests.cases.test_admin import case_form, status_url
+from tests.two_factor import login_verified
 
 S = CaseStatus
 ADD_URL = reverse("admin:cases_case_add")
@@ -179,7 +180,7 @@ def test_a_claim_changed_by_someone_else_meanwhile_refuses_the_edit_and_saves_no
     def post_a_note_in_another_thread():
         try:
             client = Client()
-            client.force_login(sam)
+            login_verified(client, sam)
             answers.append(client.post(change_url(case), edit_form(case, internal_note="Called the seller")))
         finally:
             connection.close()

@@ -24,7 +24,8 @@ from cases.rollups import rollup_differences
 from sync.ingest import WrongAccountReport, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.services import account_poll
-from tests.factories import PASSWORD, make_case, make_seller_account
+from tests.factories import make_case, make_seller_account
+from tests.two_factor import login_verified
 from tests.worker_helpers import make_sandbox_cases
 
 DATA = Path(__file__).parent.parent / "data"
@@ -119,7 +120,7 @@ def test_a_double_submitted_form_adds_one_record(sam, lost_case):
     def submit():
         try:
             client = Client()
-            client.login(username="sam", password=PASSWORD)
+            login_verified(client, sam)
             statuses.append(client.post(url, admin_form(lost_case.seller_account)).status_code)
         finally:
             connection.close()

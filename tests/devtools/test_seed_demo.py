@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
@@ -12,6 +13,11 @@ from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecover
 from devtools.demo import demo_plan
 
 pytestmark = pytest.mark.django_db
+
+
+def login_request():
+    """The login form's request: the lockout (django-axes) counts attempts per address, so it needs one."""
+    return RequestFactory().post("/accounts/login/")
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +140,7 @@ def test_seed_users_log_in_with_the_demo_password(client, monkeypatch):
     output = seed()
     for username in ("seller-a", "seller-b", "staff"):
         assert username in output
-        assert client.login(username=username, password="another-demo-pass")
+        assert client.login(request=login_request(), username=username, password="another-demo-pass")
     staff = get_user_model().objects.get(username="staff")
     assert staff.is_staff and not staff.is_superuser
     assert staff.groups.filter(name=STAFF_GROUP).exists()
@@ -169,8 +175,8 @@ def test_seed_demo_runs_with_debug_off_when_told_this_is_not_production(settings
 def test_seed_demo_never_resets_the_password_of_an_existing_staff_user(client):
     get_user_model().objects.create_user(username="staff", password="my-own-secret", is_staff=True)
     output = seed()
-    assert client.login(username="staff", password="my-own-secret")
-    assert not client.login(username="staff", password="demo-password")
+    assert client.login(request=login_request(), username="staff", password="my-own-secret")
+    assert not client.login(request=login_request(), username="staff", password="demo-password")
     assert "staff     existing user, password left as it was" in output
     assert "seller-a  password demo-password" in output
     assert not get_user_model().objects.get(username="staff").groups.exists()
@@ -182,5 +188,5 @@ def test_a_second_seed_keeps_a_password_changed_since_the_first(client):
     seller.set_password("changed-after-the-demo")
     seller.save()
     seed()
-    assert client.login(username="seller-a", password="changed-after-the-demo")
-    assert not client.login(username="seller-a", password="demo-password")
+    assert client.login(request=login_request(), username="seller-a", password="changed-after-the-demo")
+    assert not client.login(request=login_request(), username="seller-a", password="demo-password")

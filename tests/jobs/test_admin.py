@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import SetAsideTask
+from tests.two_factor import login_verified
 
 
 def set_aside() -> SetAsideTask:
@@ -15,7 +16,7 @@ def set_aside() -> SetAsideTask:
 
 def test_staff_see_a_set_aside_message_with_its_arguments_and_deliveries(client, staff_user):
     task = set_aside()
-    client.force_login(staff_user)
+    login_verified(client, staff_user)
 
     listing = client.get(reverse("admin:jobs_setasidetask_changelist"))
     detail = client.get(reverse("admin:jobs_setasidetask_change", args=[task.pk]))
@@ -28,7 +29,7 @@ def test_staff_see_a_set_aside_message_with_its_arguments_and_deliveries(client,
 
 def test_set_aside_messages_cannot_be_added_or_deleted_in_admin(client, staff_user):
     task = set_aside()
-    client.force_login(staff_user)
+    login_verified(client, staff_user)
 
     assert client.get(reverse("admin:jobs_setasidetask_add")).status_code == 403
     assert client.get(reverse("admin:jobs_setasidetask_delete", args=[task.pk])).status_code == 403

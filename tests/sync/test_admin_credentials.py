@@ -12,6 +12,7 @@ from accounts.models import Marketplace, SellerAccount, SyncBackend
 from sync.crypto import secret_decrypt
 from sync.models import PendingPoll, RunKind, SyncRun
 from tests.factories import make_seller_account, make_user
+from tests.two_factor import login_verified
 
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.s3cr3t-CLIENT-value"
@@ -92,7 +93,7 @@ def test_a_missing_refresh_token_is_an_error(sam_client, acme_amazon):
 def test_staff_without_the_change_permission_cannot_store_credentials(client, acme_amazon, method):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_selleraccount"))
-    client.force_login(viewer)
+    login_verified(client, viewer)
     response = getattr(client, method)(credentials_url(acme_amazon), CREDENTIALS)
     assert response.status_code == 403
     assert SellerAccount.objects.get(pk=acme_amazon.pk).lwa_refresh_token_encrypted == ""
@@ -178,7 +179,7 @@ def test_poll_now_writes_pollable_accounts_to_the_outbox_and_skips_manual_ones(
 def test_staff_without_the_change_permission_have_no_poll_now_action(client, acme_amazon):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_selleraccount"))
-    client.force_login(viewer)
+    login_verified(client, viewer)
     response = client.get(reverse("admin:accounts_selleraccount_changelist"))
     assert response.status_code == 200
     assert "poll_now" not in response.content.decode()

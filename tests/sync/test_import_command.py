@@ -16,6 +16,7 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseStatus, ReimbursementRecord
 from sync.models import RunKind, RunStatus, SyncRun
 from tests.factories import make_case, make_user
+from tests.two_factor import login_verified
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -97,7 +98,7 @@ def test_a_missing_file_is_refused(acme_amazon):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
+    login_verified(client, staff_user)
     return client
 
 
@@ -149,5 +150,5 @@ def test_a_seller_cannot_reach_the_upload(client, alice):
 
 
 def test_staff_without_the_permission_to_add_records_cannot_upload(client, db):
-    client.force_login(make_user("viewer", is_staff=True))
+    login_verified(client, make_user("viewer", is_staff=True))
     assert client.get(reverse("admin:sync_syncrun_upload")).status_code == 403
