@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test stress bench install install-test browser check
+.PHONY: run test stress bench install install-test browser check mutation
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,13 @@ test: install-test
 stress: export FUZZ_EXAMPLES ?= 1000
 stress: install-test
 	$(VENV)/bin/pytest --create-db -m fuzz --hypothesis-show-statistics
+
+# Mutation testing of the money and request paths, module by module (docs/testing.md); not part of make test.
+# Options: make mutation MODULES="cases/money.py cases/export.py" MUTATION_JOBS=2
+mutation: export TEST_DATABASE_NAME ?= test_casetracker_mutation
+mutation: install-test
+	$(PY) -m devtools.mutation $(MODULES)
+	$(PY) -m devtools.sql_mutation $(SQL_MODULES)
 
 check: install-test
 	$(PY) manage.py check

@@ -60,7 +60,6 @@ def already_recorded_message(record: ReimbursementRecord) -> str:
             "to correct that record, void it and enter the right one.")
 
 
-@transaction.atomic
 def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
     """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
 
@@ -73,37 +72,38 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     `record_manual_once` backs it for records entered by hand. A report line that brings this
     reimbursement later confirms the record instead of adding a second one.
     """
-    seller_account_lock(seller_account_id=seller_account.pk)
-    currency = fields.get("currency", "")
-    if not is_currency(currency):
-        raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
-    username = actor.get_username()
-    problem = record_currency_problem(
-        seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
-    )
-    if problem:
-        raise ValidationError({"currency": problem})
-    existing = record_already_recorded(seller_account=seller_account, **fields)
-    if existing is not None:
-        raise ValidationError(already_recorded_message(existing), code="already_recorded")
-    record = ReimbursementRecord.objects.create(
-        **fields,
-        tenant_id=seller_account.tenant_id,
-        seller_account=seller_account,
-        fingerprint=uuid.uuid4(),
-        occurrence=1,
-        source=f"Entered by {username}",
-        origin=RecordOrigin.MANUAL,
-    )
-    records_match(
-        seller_account_id=seller_account.pk,
-        record_ids=[record.pk],
-        source=EventSource.STAFF,
-        actor=actor,
-        reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
-    )
-    record.refresh_from_db()
-    return record
+    with transaction.atomic():
+        seller_account_lock(seller_account_id=seller_account.pk)
+        currency = fields.get("currency", "")
+        if not is_currency(currency):
+            raise ValidationError({"currency": f"{currency!r} is not an ISO 4217 currency code."})
+        username = actor.get_username()
+        problem = record_currency_problem(
+            seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
+        )
+        if problem:
+            raise ValidationError({"currency": problem})
+        existing = record_already_recorded(seller_account=seller_account, **fields)
+        if existing is not None:
+            raise ValidationError(already_recorded_message(existing), code="already_recorded")
+        record = ReimbursementRecord.objects.create(
+            **fields,
+            tenant_id=seller_account.tenant_id,
+            seller_account=seller_account,
+            fingerprint=uuid.uuid4(),
+            occurrence=1,
+            source=f"Entered by {username}",
+            origin=RecordOrigin.MANUAL,
+        )
+        records_match(
+            seller_account_id=seller_account.pk,
+            record_ids=[record.pk],
+            source=EventSource.STAFF,
+            actor=actor,
+            reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
+        )
+        record.refresh_from_db()
+        return record
 
 
 @dataclass(frozen=True)
