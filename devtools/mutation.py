@@ -105,6 +105,7 @@ def _scratch(module: str) -> Path:
         "pytest_add_cli_args": PYTEST_ARGS,
         "pytest_add_cli_args_test_selection": MODULES[module],
         "use_git_change_detection": False,
+        "process_isolation": "forkserver",
     }
     lines = ["[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
@@ -123,8 +124,9 @@ def measure(module: str, *, jobs: int) -> Result:
     env = {**os.environ, "DEBUG": "true", "TEST_DATABASE_NAME": os.environ.get(
         "TEST_DATABASE_NAME", "test_casetracker_mutation")}
     started = time.monotonic()
-    run = _mutmut(work, "run", "--max-children", str(jobs), env=env)
-    (work / "run.log").write_text(run.stdout + run.stderr)
+    with open(work / "run.log", "w") as log:
+        subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(jobs)],
+                       cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     meta = work / "mutants" / (module + ".meta")
     if not meta.exists():
         raise SystemExit(f"{module}: mutmut did not run; see {work / 'run.log'}")

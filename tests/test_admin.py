@@ -229,12 +229,14 @@ def test_a_manual_record_in_another_currency_than_its_case_is_refused_on_the_for
 
 
 def test_the_manual_record_service_refuses_an_unknown_currency(sam, acme_walmart):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refusal:
         record_add_manual(
             seller_account=acme_walmart, actor=sam, case_reference="", reimbursement_id="X", reason="r",
             approval_date=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), currency="usd",
             amount_per_unit=Decimal("1"), amount_total=Decimal("1"),
         )
+    assert refusal.value.message_dict == {"currency": ["'usd' is not an ISO 4217 currency code."]}
+    assert not ReimbursementRecord.objects.exists()
 
 
 def test_the_same_manual_record_entered_twice_counts_once(sam, acme_walmart):
