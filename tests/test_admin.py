@@ -13,6 +13,8 @@ from cases.models import Case, CaseEvent, CaseStatus, EventSource, Reimbursement
 from cases.records import record_add_manual
 from tests.factories import add_record, make_case, make_seller_account, make_user
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 NO_INLINES = {
     "records-TOTAL_FORMS": "0", "records-INITIAL_FORMS": "0",

@@ -13,6 +13,8 @@ from sync.crypto import secret_decrypt
 from sync.models import PendingPoll, RunKind, SyncRun
 from tests.factories import make_seller_account, make_user
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.s3cr3t-CLIENT-value"
 REFRESH_TOKEN = "Atzr|IwEBIrefresh-TOKEN-value"

@@ -18,6 +18,8 @@ from cases.services import case_transition
 from tests.factories import add_record, make_case
 from tests.test_admin import case_form, status_url
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 ADD_URL = reverse("admin:cases_case_add")
 

@@ -12,6 +12,8 @@ from cases.services import TransitionNotAllowed, case_create, case_transition, c
 from cases.validation import CaseRefused
 from tests.factories import add_record, make_case, make_seller_account
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 TODAY = timezone.localdate
 

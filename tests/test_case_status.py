@@ -10,6 +10,8 @@ from cases.records import record_add_manual
 from cases.services import TransitionNotAllowed, case_transition, case_update
 from tests.factories import add_record, make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 
 

@@ -65,6 +65,23 @@ def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, ac
         "1", "2", "2026-11-02")
 
 
+def test_an_amount_only_claim_without_reimbursements_exports_empty_cells_not_placeholders(
+    alice_client, acme, acme_amazon
+):
+    make_case(acme_amazon, units_claimed=None, reimbursement_type=ReimbursementType.FEE_OVERCHARGE)
+    (row,) = rows(export(alice_client, acme)[1])
+    assert (row["Units claimed"], row["Last reimbursed on"]) == ("", "")
+    assert (row["Units reimbursed cash"], row["Units reimbursed inventory"]) == ("0", "0")
+
+
+def test_a_type_or_status_the_tracker_no_longer_names_is_exported_as_stored(alice_client, acme, acme_amazon):
+    bulk_cases(acme_amazon, 1, prefix="OLD")
+    with scope(tenant=acme):
+        Case.objects.filter(tenant=acme).update(reimbursement_type="retired_type", status="retired_status")
+    (row,) = rows(export(alice_client, acme)[1])
+    assert (row["Type"], row["Status"]) == ("retired_type", "retired_status")
+
+
 def test_export_never_contains_internal_notes(alice_client, acme, acme_amazon):
     make_case(acme_amazon, internal_note="Seller is difficult")
     assert "difficult" not in export(alice_client, acme)[1]

@@ -17,6 +17,8 @@ from cases.models import Case, CaseEvent, CaseStatus, ReimbursementRecord
 from sync.models import RunKind, RunStatus, SyncRun
 from tests.factories import make_case, make_user
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -14,6 +14,8 @@ from cases.services import case_create, case_transition, case_update, records_ma
 from cases.voids import record_void
 from tests.factories import add_record, make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 
 def other_session():
     settings = connection.settings_dict

@@ -17,6 +17,8 @@ from cases.services import case_transition
 from cases.tables import DEFAULT_SORT, SORT_COLUMNS
 from tests.factories import add_record, make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 PER_PAGE = 3
 SORTS = [*SORT_COLUMNS, *(f"-{alias}" for alias in SORT_COLUMNS)]
 

@@ -27,6 +27,8 @@ from sync.services import account_poll
 from tests.factories import PASSWORD, make_case, make_seller_account
 from tests.worker_helpers import make_sandbox_cases
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 DATA = Path(__file__).parent / "data"
 S = CaseStatus
 APPROVED = dt.datetime(2026, 5, 20, 12, tzinfo=dt.UTC)

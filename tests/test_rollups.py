@@ -13,6 +13,8 @@ from cases.services import case_transition
 from tests import factories
 from tests.factories import make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 add_record = functools.partial(factories.add_record, on=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC))
 
 S = CaseStatus

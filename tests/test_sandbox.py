@@ -13,6 +13,8 @@ from sync.ingest import ingest_report
 from sync.report import COLUMNS
 from tests.worker_helpers import make_sandbox_cases, sandbox_rows
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 NOW = timezone.now().replace(microsecond=0)
 SINCE = NOW - dt.timedelta(days=548)
 

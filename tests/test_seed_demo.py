@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django_scopes import scopes_disabled
 
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
@@ -12,6 +13,14 @@ from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecover
 from devtools.demo import demo_plan
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _across_the_demo_tenants():
+    """seed_demo writes two tenants and these tests look at the whole demo database at once, as the
+    operator who ran the command does: they read across tenants, so without a tenant scope."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(autouse=True)

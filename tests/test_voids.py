@@ -18,6 +18,8 @@ from sync.voids import run_void
 from tests.factories import make_case
 from tests.test_record_identity import manual_fields, money_snapshot, report_lines
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 
 
