@@ -66,6 +66,10 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.money.x__babel_locale__mutmut_8", '"EN-US"', _LOCALE_CASE),
     Equivalent("cases.money.x__babel_locale__mutmut_13", 'Locale.parse("en_us")', _LOCALE_CASE),
     Equivalent("cases.money.x__babel_locale__mutmut_14", 'Locale.parse("EN_US")', _LOCALE_CASE),
+    Equivalent("cases.export.x_csv_lines__mutmut_13", "scope(tenant=None)",
+               "django-scopes checks the scope when a manager makes a queryset, not when it is read: the "
+               "export's queryset was made inside the view's scope, so the scope around each chunk is a "
+               "second fence that no query of today's code reaches"),
 ]
 """Surviving mutants that behave exactly as the original: excluded from the score, listed in docs/testing.md."""
 
