@@ -1,14 +1,15 @@
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
+from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, case_transition, case_update
-from tests.factories import add_record, make_case
+from cases.services import TransitionNotAllowed, case_transition, case_update, cases_recompute, records_match
+from tests.factories import add_record, make_case, make_seller_account
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
 
@@ -320,3 +321,63 @@ def test_a_staff_edit_with_a_claim_change_keeps_the_figures_a_sync_set_meanwhile
     assert (saved.status, saved.recovered_amount, saved.units_claimed) == (
         S.FULLY_REIMBURSED, Decimal("20.00"), 1
     )
+
+
+def test_a_record_in_another_currency_never_counts_even_once_attached_to_the_case(acme_amazon):
+    case = make_case(acme_amazon, currency="USD", units_claimed=2)
+    add_record(case, "20.00", cash=1)
+    stray = add_record(case, "99.00", cash=1, inventory=1, currency="CAD")
+    ReimbursementRecord.objects.filter(pk=stray.pk).update(case=case)
+
+    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, reason="Recheck")
+
+    case = refreshed(case)
+    assert (case.recovered_amount, case.units_reimbursed_cash, case.units_reimbursed_inventory, case.status) == (
+        Decimal("20.00"), 1, 0, S.PARTIALLY_REIMBURSED
+    )
+
+
+def unmatched_record(seller_account, case_reference, amount="20.00", cash=1):
+    return ReimbursementRecord.objects.create(
+        tenant_id=seller_account.tenant_id, seller_account=seller_account, case_reference=case_reference,
+        approval_date=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC), reimbursement_id=f"R-{case_reference}",
+        reason="Lost_Warehouse", currency="USD", amount_per_unit=Decimal(amount), amount_total=Decimal(amount),
+        quantity_cash=cash, fingerprint=uuid.uuid4(), source="test",
+    )
+
+
+def test_a_note_on_a_closed_case_counts_as_a_changed_case_but_not_as_a_status_change(acme_amazon, staff_user):
+    closed = make_case(acme_amazon, marketplace_case_id="5000001", units_claimed=2)
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    opened = make_case(acme_amazon, marketplace_case_id="5000002", units_claimed=2)
+    records = [unmatched_record(acme_amazon, "5000001"), unmatched_record(acme_amazon, "5000002")]
+
+    result = records_match(seller_account_id=acme_amazon.pk, record_ids=[r.pk for r in records],
+                           source=EventSource.SYNC, reason="Report")
+
+    assert (result.cases_changed, result.status_changes) == (2, 1)
+    assert (refreshed(closed).status, refreshed(opened).status) == (S.CLOSED, S.PARTIALLY_REIMBURSED)
+
+
+def test_a_record_waits_for_its_own_accounts_case_not_another_accounts_with_the_same_case_id(acme, acme_amazon):
+    other_account = make_seller_account(acme, "A1ACMESECOND")
+    record = unmatched_record(acme_amazon, "6000001")
+
+    theirs = make_case(other_account, marketplace_case_id="6000001", units_claimed=2)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case is None
+    assert refreshed(theirs).status == S.OPEN
+
+    mine = make_case(acme_amazon, marketplace_case_id="6000001", units_claimed=2)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == mine.pk
+    assert (refreshed(mine).status, refreshed(theirs).status) == (S.PARTIALLY_REIMBURSED, S.OPEN)
+
+
+def test_a_record_goes_to_the_case_of_its_own_account_when_another_account_has_the_same_case_id(acme, acme_amazon):
+    other_account = make_seller_account(acme, "A1ACMESECOND")
+    theirs = make_case(other_account, marketplace_case_id="7000001", units_claimed=2)
+    mine = make_case(acme_amazon, marketplace_case_id="7000001", units_claimed=2)
+
+    record = add_record(mine, "20.00", cash=1)
+
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == mine.pk
+    assert (refreshed(mine).status, refreshed(theirs).status) == (S.PARTIALLY_REIMBURSED, S.OPEN)
