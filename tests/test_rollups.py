@@ -158,3 +158,15 @@ def test_a_rebuild_repairs_the_monthly_figures_when_the_case_totals_are_right(bo
 def test_an_unknown_tenant_is_an_error(db):
     with pytest.raises(CommandError, match="No tenant with slug 'nope'"):
         rollups("--verify", "--tenant", "nope")
+
+
+def test_a_case_recovered_beyond_its_claim_has_no_shortfall_rather_than_a_negative_one(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=None, claimed_amount=Decimal("40.00"),
+                     reimbursement_type="fee_overcharge")
+    add_record(case, "55.00", cash=0)
+
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, status=S.FULLY_REIMBURSED)
+    assert (row.claimed_amount, row.recovered_amount, row.shortfall_amount) == (
+        Decimal("40.00"), Decimal("55.00"), Decimal("0.00")
+    )
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []

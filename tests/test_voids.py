@@ -193,3 +193,28 @@ def test_voiding_needs_to_be_told_which_records_and_says_so(sam, lost_case):
         records_void(seller_account=lost_case.seller_account, actor=sam, reason="Mistake", what="Nothing")
     assert str(refusal.value) == "records_void needs record_ids or sync_run_id"
     assert money_snapshot() == before
+
+
+def test_voiding_a_record_of_units_returned_to_inventory_takes_the_units_back(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam,
+                               **manual_fields(quantity_cash=0, quantity_inventory=2, amount_total=Decimal("0.00")))
+    case = Case.objects.get(pk=lost_case.pk)
+    assert (case.status, case.units_reimbursed_inventory) == (S.FULLY_REIMBURSED, 2)
+
+    record_void(record=record, actor=sam, reason="Units never came back")
+
+    case = Case.objects.get(pk=lost_case.pk)
+    assert (case.status, case.units_reimbursed_inventory) == (S.OPEN, 0)
+
+
+def test_a_void_handed_to_the_void_service_is_left_alone(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+    record_void(record=record, actor=sam, reason="Mistake")
+    void = ReimbursementRecord.objects.get(voids=record)
+    before = money_snapshot()
+
+    result = records_void(seller_account=lost_case.seller_account, actor=sam, reason="Undo", what="Void",
+                          record_ids=[void.pk])
+
+    assert result.records_voided == 0
+    assert money_snapshot() == before
