@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test bench install install-test browser check stress load
+.PHONY: run test bench install install-test browser check stress load mutation
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +37,13 @@ run: install
 
 test: install-test
 	$(VENV)/bin/pytest --create-db
+
+# Mutation testing of the money and request paths, module by module (docs/testing.md); not part of make test.
+# Options: make mutation MODULES="cases/money.py cases/export.py" MUTATION_JOBS=2
+mutation: export TEST_DATABASE_NAME ?= test_casetracker_mutation
+mutation: install-test
+	$(PY) -m devtools.mutation $(MODULES)
+	$(PY) -m devtools.sql_mutation $(SQL_MODULES)
 
 check: install-test
 	$(PY) manage.py check

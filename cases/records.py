@@ -111,7 +111,6 @@ def already_recorded_message(record: ReimbursementRecord) -> str:
             "to correct that record, void it and enter the right one.")
 
 
-@transaction.atomic
 def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> ReimbursementRecord:
     """Staff enter a reimbursement the marketplace reported elsewhere (Walmart has no report).
 
@@ -127,41 +126,42 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     take its case beyond what a case can hold (`record_case_limit_problems`) is refused with a
     ValidationError naming the field, before anything is written.
     """
-    seller_account_lock(seller_account_id=seller_account.pk)
-    problems = manual_record_problems(seller_account=seller_account, fields=fields)
-    if problems:
-        raise ValidationError(problems)
-    currency = fields.get("currency", "")
-    username = actor.get_username()
-    problem = record_currency_problem(
-        seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
-    )
-    if problem:
-        raise ValidationError({"currency": problem})
-    existing = record_already_recorded(seller_account=seller_account, **fields)
-    if existing is not None:
-        raise ValidationError(already_recorded_message(existing), code="already_recorded")
-    limits = record_case_limit_problems(seller_account=seller_account, fields=fields)
-    if limits:
-        raise ValidationError(limits)
-    record = ReimbursementRecord.objects.create(
-        **fields,
-        tenant_id=seller_account.tenant_id,
-        seller_account=seller_account,
-        fingerprint=uuid.uuid4(),
-        occurrence=1,
-        source=f"Entered by {username}",
-        origin=RecordOrigin.MANUAL,
-    )
-    records_match(
-        seller_account_id=seller_account.pk,
-        record_ids=[record.pk],
-        source=EventSource.STAFF,
-        actor=actor,
-        reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
-    )
-    record.refresh_from_db()
-    return record
+    with transaction.atomic():
+        seller_account_lock(seller_account_id=seller_account.pk)
+        problems = manual_record_problems(seller_account=seller_account, fields=fields)
+        if problems:
+            raise ValidationError(problems)
+        currency = fields.get("currency", "")
+        username = actor.get_username()
+        problem = record_currency_problem(
+            seller_account=seller_account, case_reference=fields.get("case_reference", ""), currency=currency
+        )
+        if problem:
+            raise ValidationError({"currency": problem})
+        existing = record_already_recorded(seller_account=seller_account, **fields)
+        if existing is not None:
+            raise ValidationError(already_recorded_message(existing), code="already_recorded")
+        limits = record_case_limit_problems(seller_account=seller_account, fields=fields)
+        if limits:
+            raise ValidationError(limits)
+        record = ReimbursementRecord.objects.create(
+            **fields,
+            tenant_id=seller_account.tenant_id,
+            seller_account=seller_account,
+            fingerprint=uuid.uuid4(),
+            occurrence=1,
+            source=f"Entered by {username}",
+            origin=RecordOrigin.MANUAL,
+        )
+        records_match(
+            seller_account_id=seller_account.pk,
+            record_ids=[record.pk],
+            source=EventSource.STAFF,
+            actor=actor,
+            reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
+        )
+        record.refresh_from_db()
+        return record
 
 
 class StagedLinesRefused(Exception):

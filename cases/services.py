@@ -40,28 +40,28 @@ def allowed_staff_targets(status: str) -> list[str]:
     return sorted(STAFF_TRANSITIONS.get(status, set()))
 
 
-@transaction.atomic
 def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
     """Record a new case as Open, then attach any reimbursements already reported for it.
 
     Refuses (`CaseRefused`, naming each field) a claim that `cases.validation` does not allow.
     """
-    problems = case_claim_problems(case=case, seller_account=case.seller_account)
-    if problems:
-        raise CaseRefused(problems)
-    seller_account_lock(seller_account_id=case.seller_account_id)
-    case.status = S.OPEN
-    case.tenant_id = case.seller_account.tenant_id
-    case.save()
-    source = EventSource.STAFF if actor else EventSource.SYSTEM
-    CaseEvent.objects.create(
-        tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN, source=source, actor=actor,
-        reason=reason,
-    )
-    records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=source, actor=actor,
-                  reason="Reimbursements reported before the case was recorded")
-    case.refresh_from_db()
-    return case
+    with transaction.atomic():
+        problems = case_claim_problems(case=case, seller_account=case.seller_account)
+        if problems:
+            raise CaseRefused(problems)
+        seller_account_lock(seller_account_id=case.seller_account_id)
+        case.status = S.OPEN
+        case.tenant_id = case.seller_account.tenant_id
+        case.save()
+        source = EventSource.STAFF if actor else EventSource.SYSTEM
+        CaseEvent.objects.create(
+            tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN, source=source, actor=actor,
+            reason=reason,
+        )
+        records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=source, actor=actor,
+                      reason="Reimbursements reported before the case was recorded")
+        case.refresh_from_db()
+        return case
 
 
 STAFF_EDITABLE_FIELDS = [
@@ -74,7 +74,6 @@ STAFF_EDITABLE_FIELDS = [
 the case's seller account and tenant, which it keeps for life (its records belong to that account)."""
 
 
-@transaction.atomic
 def case_update(*, case: Case, actor, reason: str = "") -> Case:
     """Save staff edits to a case's details.
 
@@ -84,40 +83,40 @@ def case_update(*, case: Case, actor, reason: str = "") -> Case:
     join it. Refuses (`CaseRefused`, naming each field) what `cases.validation` does not allow,
     changing nothing.
     """
-    seller_account_lock(seller_account_id=case.seller_account_id)
-    stored = Case.objects.select_for_update(of=("self",)).select_related("seller_account").get(
-        pk=case.pk, tenant_id=case.tenant_id
-    )
-    changes = claim_changes(
-        before={name: getattr(stored, name) for name in REASON_FIELDS},
-        after={name: getattr(case, name) for name in REASON_FIELDS},
-    )
-    problems = case_claim_problems(case=case, seller_account=stored.seller_account)
-    if missing_reason := edit_reason_problem(changes=changes, reason=reason):
-        problems[EDIT_REASON] = missing_reason
-    if problems:
-        raise CaseRefused(problems)
+    with transaction.atomic():
+        seller_account_lock(seller_account_id=case.seller_account_id)
+        stored = Case.objects.select_for_update(of=("self",)).select_related("seller_account").get(
+            pk=case.pk, tenant_id=case.tenant_id
+        )
+        changes = claim_changes(
+            before={name: getattr(stored, name) for name in REASON_FIELDS},
+            after={name: getattr(case, name) for name in REASON_FIELDS},
+        )
+        problems = case_claim_problems(case=case, seller_account=stored.seller_account)
+        if missing_reason := edit_reason_problem(changes=changes, reason=reason):
+            problems[EDIT_REASON] = missing_reason
+        if problems:
+            raise CaseRefused(problems)
 
-    case.save(update_fields=STAFF_EDITABLE_FIELDS)
-    if not changes:
+        case.save(update_fields=STAFF_EDITABLE_FIELDS)
+        if not changes:
+            case.refresh_from_db()
+            return case
+        reason = reason.strip()
+        CaseEvent.objects.create(
+            tenant_id=case.tenant_id, case=case, from_status=stored.status, to_status=stored.status,
+            source=EventSource.STAFF, actor=actor, reason=f"Claim corrected ({'; '.join(changes)}): {reason}",
+        )
+        ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
+            case_reference=case.marketplace_case_id, currency=case.currency
+        ).update(case=None)
+        attached = _records_attach(seller_account_id=case.seller_account_id, case_ids=[case.pk])
+        cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason=reason,
+                        record_ids=[record_id for _, record_id in attached])
         case.refresh_from_db()
         return case
-    reason = reason.strip()
-    CaseEvent.objects.create(
-        tenant_id=case.tenant_id, case=case, from_status=stored.status, to_status=stored.status,
-        source=EventSource.STAFF, actor=actor, reason=f"Claim corrected ({'; '.join(changes)}): {reason}",
-    )
-    ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
-        case_reference=case.marketplace_case_id, currency=case.currency
-    ).update(case=None)
-    attached = _records_attach(seller_account_id=case.seller_account_id, case_ids=[case.pk])
-    cases_recompute(case_ids=[case.pk], source=EventSource.STAFF, actor=actor, reason=reason,
-                    record_ids=[record_id for _, record_id in attached])
-    case.refresh_from_db()
-    return case
 
 
-@transaction.atomic
 def case_transition(
     *, case: Case, to_status: str, actor, reason: str, expected_status: str | None = None
 ) -> Case:
@@ -125,39 +124,40 @@ def case_transition(
 
     `expected_status` is the status the person saw: if the case has moved since, nothing changes.
     """
-    seller_account_lock(seller_account_id=case.seller_account_id)
-    locked = Case.objects.select_for_update().get(pk=case.pk, tenant_id=case.tenant_id)
-    if expected_status is not None and locked.status != expected_status:
-        raise TransitionNotAllowed(
-            locked, to_status,
-            f"it changed to {CaseStatus(locked.status).label} meanwhile; look at it again",
-        )
-    if to_status not in STAFF_TRANSITIONS.get(locked.status, set()):
-        why = (
-            "that status comes from the marketplace's reimbursements"
-            if to_status in (S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED)
-            else "that is not a step a case can take"
-        )
-        raise TransitionNotAllowed(locked, to_status, why)
-    if not reason.strip():
-        raise TransitionNotAllowed(locked, to_status, "a reason is required")
+    with transaction.atomic():
+        seller_account_lock(seller_account_id=case.seller_account_id)
+        locked = Case.objects.select_for_update().get(pk=case.pk, tenant_id=case.tenant_id)
+        if expected_status is not None and locked.status != expected_status:
+            raise TransitionNotAllowed(
+                locked, to_status,
+                f"it changed to {CaseStatus(locked.status).label} meanwhile; look at it again",
+            )
+        if to_status not in STAFF_TRANSITIONS.get(locked.status, set()):
+            why = (
+                "that status comes from the marketplace's reimbursements"
+                if to_status in (S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED)
+                else "that is not a step a case can take"
+            )
+            raise TransitionNotAllowed(locked, to_status, why)
+        if not reason.strip():
+            raise TransitionNotAllowed(locked, to_status, "a reason is required")
 
-    from_status = locked.status
-    locked.status = to_status
-    if to_status in (S.NOT_ELIGIBLE, S.CLOSED):
-        locked.closed_on = locked.closed_on or timezone.localdate()
-    else:
-        locked.closed_on = None
-    locked.save(update_fields=["status", "closed_on", "updated_at"])
-    CaseEvent.objects.create(
-        tenant_id=locked.tenant_id, case=locked, from_status=from_status, to_status=to_status,
-        source=EventSource.STAFF, actor=actor, reason=reason.strip(),
-    )
-    if to_status == S.OPEN:
-        cases_recompute(case_ids=[locked.pk], source=EventSource.STAFF, actor=actor,
-                        reason="Reopened: status follows the reimbursements recorded")
-    locked.refresh_from_db()
-    return locked
+        from_status = locked.status
+        locked.status = to_status
+        if to_status in (S.NOT_ELIGIBLE, S.CLOSED):
+            locked.closed_on = locked.closed_on or timezone.localdate()
+        else:
+            locked.closed_on = None
+        locked.save(update_fields=["status", "closed_on", "updated_at"])
+        CaseEvent.objects.create(
+            tenant_id=locked.tenant_id, case=locked, from_status=from_status, to_status=to_status,
+            source=EventSource.STAFF, actor=actor, reason=reason.strip(),
+        )
+        if to_status == S.OPEN:
+            cases_recompute(case_ids=[locked.pk], source=EventSource.STAFF, actor=actor,
+                            reason="Reopened: status follows the reimbursements recorded")
+        locked.refresh_from_db()
+        return locked
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,6 @@ def _records_attach(
         return cursor.fetchall()
 
 
-@transaction.atomic
 def records_match(
     *, seller_account_id: int, source: str, reason: str, actor=None,
     record_ids: list[int] | None = None, case_ids: list[int] | None = None,
@@ -225,10 +224,11 @@ def records_match(
     staff to look at, rather than counting its units without its cash. Limit the work to
     `record_ids` (new records) or `case_ids` (new cases).
     """
-    seller_account_lock(seller_account_id=seller_account_id)
-    matched = _records_attach(seller_account_id=seller_account_id, record_ids=record_ids, case_ids=case_ids)
-    affected = sorted({case_id for case_id, _ in matched})
-    return cases_recompute(
-        case_ids=affected, source=source, actor=actor, reason=reason,
-        record_ids=[record_id for _, record_id in matched],
-    )
+    with transaction.atomic():
+        seller_account_lock(seller_account_id=seller_account_id)
+        matched = _records_attach(seller_account_id=seller_account_id, record_ids=record_ids, case_ids=case_ids)
+        affected = sorted({case_id for case_id, _ in matched})
+        return cases_recompute(
+            case_ids=affected, source=source, actor=actor, reason=reason,
+            record_ids=[record_id for _, record_id in matched],
+        )

@@ -1,11 +1,16 @@
 """Two people, as in most tests here: alice belongs to Acme, charlie to Globex (tests that need
 more people make them). charlie should have no access to alice's stuff.
+
+Tenant scopes are on, as in production: a query of a tenant's rows outside `scope(tenant=...)`
+raises `ScopeError`. Tests read inside the scope of the tenant they look at (`acme_scope`, or
+`scope(tenant=...)` in the test); a test that must read across tenants says why, beside its
+`scopes_disabled()`. Creating rows needs no scope.
 """
 
 import os
 
 import pytest
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from accounts.roles import staff_group_ensure
 from tests import factories
@@ -27,10 +32,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def _no_scope_in_test_setup():
-    """Tests build data and read it back directly; views still run inside their own scope."""
+@pytest.fixture
+def across_tenants():
+    """Scopes off, for a test that reads several tenants' rows from outside any request: the fault
+    proofs checking every tenant's figures, the browser test setting up the demo. Each use says why."""
     with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def acme_scope(acme):
+    """Acme's scope, for tests that call services and read rows as Acme's own requests and tasks do."""
+    with scope(tenant=acme):
         yield
 
 

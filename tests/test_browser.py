@@ -28,6 +28,7 @@ def page():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("across_tenants")  # the setup picks cases of two tenants to visit
 def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_server, settings, page):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_seed(password=PASSWORD)

@@ -13,6 +13,8 @@ from sync.models import RunKind, RunStatus, SyncRun
 from sync.services import DATABASE_UNAVAILABLE, account_poll
 from tests.worker_helpers import ROOT, make_sandbox_cases, subprocess_database_url
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 SHOW_TIMEOUTS = (
     "import json\n"
     "from django.db import connection\n"

@@ -30,7 +30,8 @@ from tests.worker_helpers import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Scopes off: the test checks the figures and polls of two tenants, from outside any request.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("across_tenants")]
 
 SCHEDULER_EVERY = 2
 """Seconds between the scheduler's runs during the outage (the beat runs it every 60 s)."""

@@ -45,7 +45,8 @@ from tests import factories
 from tests.stress_workers import NamedWorker
 from tests.worker_helpers import BROKER_URL, make_sandbox_cases, sandbox_rows, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Scopes off: the sweep checks the records and figures of five tenants, from outside any request.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("across_tenants")]
 
 POINTS = ("download", "copy", "recompute", "after_commit", "random")
 HOOKED = ("download", "copy", "after_commit")

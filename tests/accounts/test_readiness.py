@@ -10,6 +10,8 @@ from accounts.models import POLLED_MARKETPLACES, Marketplace, SellerAccount, Syn
 from sync.adapters.registry import ADAPTERS, adapter_for
 from tests.factories import make_seller_account
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 STARTED = dt.date(2026, 1, 5)
 
 

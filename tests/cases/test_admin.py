@@ -14,6 +14,8 @@ from cases.records import record_add_manual
 from tests.factories import add_record, make_case, make_seller_account, make_user
 from tests.two_factor import login_verified
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 NO_INLINES = {
     "records-TOTAL_FORMS": "0", "records-INITIAL_FORMS": "0",
@@ -268,12 +270,14 @@ def test_a_negative_manual_record_is_refused_unless_it_is_a_reversal(sam_client,
 
 
 def test_the_manual_record_service_refuses_an_unknown_currency(sam, acme_walmart):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refusal:
         record_add_manual(
             seller_account=acme_walmart, actor=sam, case_reference="", reimbursement_id="X", reason="r",
             approval_date=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), currency="usd",
             amount_per_unit=Decimal("1"), amount_total=Decimal("1"),
         )
+    assert refusal.value.message_dict == {"currency": ["'usd' is not an ISO 4217 currency code."]}
+    assert not ReimbursementRecord.objects.exists()
 
 
 def test_the_same_manual_record_entered_twice_counts_once(sam, acme_walmart):

@@ -16,6 +16,8 @@ from cases.models import CaseEvent, CaseStatus
 from cases.services import case_transition
 from tests.factories import add_record, make_case, make_seller_account, make_user
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 
 

@@ -7,9 +7,11 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from cases import pagination
-from cases.models import ReimbursementType
+from cases.models import Case, CaseStatus, ReimbursementType
+from cases.tables import SORT_COLUMNS
 from tests.factories import add_record, make_case, make_seller_account
 
 HEADER = ("Case ID,Seller account,Type,Status,Units claimed,Claimed amount,Recovered amount,Currency,"
@@ -33,11 +35,13 @@ def test_export_starts_with_the_agreed_header(alice_client, acme, acme_amazon):
 
 
 def test_export_is_a_csv_download_named_after_the_tenant_and_the_day(alice_client, acme, acme_amazon):
+    before = timezone.localdate()
     response, _ = export(alice_client, acme)
+    after = timezone.localdate()
     assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="cases-acme-{timezone.localdate().isoformat()}.csv"'
-    )
+    assert response["Content-Disposition"] in {
+        f'attachment; filename="cases-acme-{day.isoformat()}.csv"' for day in (before, after)
+    }, "named after the day of the export, even when it runs across midnight"
 
 
 def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, acme_amazon):
@@ -59,6 +63,23 @@ def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, ac
     assert (row["SKU"], row["ASIN"]) == ("SKU-9", "B000000009")
     assert (row["Units reimbursed cash"], row["Units reimbursed inventory"], row["Last reimbursed on"]) == (
         "1", "2", "2026-11-02")
+
+
+def test_an_amount_only_claim_without_reimbursements_exports_empty_cells_not_placeholders(
+    alice_client, acme, acme_amazon
+):
+    make_case(acme_amazon, units_claimed=None, reimbursement_type=ReimbursementType.FEE_OVERCHARGE)
+    (row,) = rows(export(alice_client, acme)[1])
+    assert (row["Units claimed"], row["Last reimbursed on"]) == ("", "")
+    assert (row["Units reimbursed cash"], row["Units reimbursed inventory"]) == ("0", "0")
+
+
+def test_a_type_or_status_the_tracker_no_longer_names_is_exported_as_stored(alice_client, acme, acme_amazon):
+    bulk_cases(acme_amazon, 1, prefix="OLD")
+    with scope(tenant=acme):
+        Case.objects.filter(tenant=acme).update(reimbursement_type="retired_type", status="retired_status")
+    (row,) = rows(export(alice_client, acme)[1])
+    assert (row["Type"], row["Status"]) == ("retired_type", "retired_status")
 
 
 def test_export_never_contains_internal_notes(alice_client, acme, acme_amazon):
@@ -135,3 +156,32 @@ def test_export_streams_after_the_view_has_left_the_tenants_scope(alice_client, 
     with scope():
         text = b"".join(response.streaming_content).decode()
     assert [r["Case ID"] for r in rows(text)] == ["SCOPED"]
+
+
+def bulk_cases(seller_account, count, *, prefix, **fields):
+    """`count` Open cases in one statement: thousands of cases through `case_create` would take minutes."""
+    return Case.objects.bulk_create(
+        Case(tenant_id=seller_account.tenant_id, seller_account=seller_account, marketplace_case_id=f"{prefix}{n:05d}",
+             reimbursement_type=ReimbursementType.LOST_WAREHOUSE, status=CaseStatus.OPEN, units_claimed=1,
+             claimed_amount=Decimal("10.00") + n % 7, currency="USD",
+             date_filed=dt.date(2026, 1, 1) + dt.timedelta(days=n % 3), **fields)
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1])
+@pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
+def test_export_at_the_real_chunk_size_holds_every_row_once_in_order_across_chunk_boundaries(
+    alice_client, acme, acme_amazon, sort, extra
+):
+    count = 2 * pagination.EXPORT_CHUNK + extra
+    bulk_cases(acme_amazon, count, prefix="X")
+    column = SORT_COLUMNS[sort.removeprefix("-")]
+    with scope(tenant=acme):
+        ordered = Case.objects.filter(tenant=acme).order_by(column, "id").values_list("marketplace_case_id", flat=True)
+        expected = list(ordered)[::-1] if sort.startswith("-") else list(ordered)
+
+    exported = [line.split(",", 1)[0] for line in export(alice_client, acme, sort=sort)[1].splitlines()[1:]]
+
+    assert len(exported) == count
+    assert exported == expected

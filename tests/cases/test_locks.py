@@ -1,11 +1,20 @@
 """The locks of `cases.locks`: transaction locks refuse autocommit; a lock held keeps another session out."""
 
+import datetime as dt
+from decimal import Decimal
+
 import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from cases.locks import LockNamespace, LockOutsideTransaction, account_poll_lock, rollups_lock, seller_account_lock
-from cases.records import records_insert_staged
+from cases.models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
+from cases.records import record_add_manual, records_insert_staged
+from cases.services import case_create, case_transition, case_update, records_match
+from cases.voids import record_void
+from tests.factories import add_record, make_case
+
+pytestmark = pytest.mark.usefixtures("acme_scope")
 
 
 def other_session():
@@ -64,3 +73,56 @@ def test_a_second_poll_lock_of_the_account_is_not_acquired():
         other.execute("SELECT pg_advisory_lock(%s, %s)", [LockNamespace.ACCOUNT_POLL, 42])
         with account_poll_lock(seller_account_id=42) as acquired:
             assert not acquired
+
+
+def refused_while_the_account_is_locked_elsewhere(seller_account, write):
+    """`write` waits for the seller account's lock that another session holds: with a short lock timeout it
+    fails instead of writing past the lock. Needs a transactional test: inside the test's own transaction
+    the account's lock, taken while building the data, would still be held."""
+    with other_session() as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, seller_account.pk])
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '100ms'")
+            write()
+
+
+def account_state(seller_account):
+    return (
+        list(Case.objects.filter(seller_account=seller_account).order_by("id").values()),
+        list(ReimbursementRecord.objects.filter(seller_account=seller_account).order_by("id").values()),
+        CaseEvent.objects.filter(case__seller_account=seller_account).count(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("service", [
+    "case_create", "case_update", "case_transition", "records_match", "record_add_manual", "record_void",
+])
+def test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock(acme_amazon, staff_user, service):
+    case = make_case(acme_amazon, marketplace_case_id="1000001", units_claimed=2)
+    record = add_record(case, "20.00", cash=1)
+    edited = Case.objects.get(pk=case.pk)
+    edited.units_claimed = 3
+    writes = {
+        "case_create": lambda: case_create(
+            case=Case(seller_account=acme_amazon, marketplace_case_id="1000002", reimbursement_type="other",
+                      units_claimed=1, claimed_amount=Decimal("5.00"), currency="USD",
+                      date_filed=dt.date(2026, 1, 5)),
+            actor=staff_user),
+        "case_update": lambda: case_update(case=edited, actor=staff_user, reason="Three units"),
+        "case_transition": lambda: case_transition(case=case, to_status=CaseStatus.CLOSED, actor=staff_user,
+                                                   reason="Done"),
+        "records_match": lambda: records_match(seller_account_id=acme_amazon.pk, case_ids=[case.pk],
+                                               source=EventSource.STAFF, reason="Match"),
+        "record_add_manual": lambda: record_add_manual(
+            seller_account=acme_amazon, actor=staff_user, case_reference="1000001", reimbursement_id="M1",
+            reason="Settlement", approval_date=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), currency="USD",
+            amount_per_unit=Decimal("20"), amount_total=Decimal("20"), quantity_cash=1),
+        "record_void": lambda: record_void(record=record, actor=staff_user, reason="Wrong line"),
+    }
+    before = account_state(acme_amazon)
+
+    refused_while_the_account_is_locked_elsewhere(acme_amazon, writes[service])
+
+    assert account_state(acme_amazon) == before

@@ -21,12 +21,15 @@ from cases.models import (
 )
 from cases.records import record_add_manual
 from cases.rollups import rollup_differences
+from cases.voids import record_void
 from sync.ingest import WrongAccountReport, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.services import account_poll
 from tests.factories import make_case, make_seller_account
 from tests.two_factor import login_verified
 from tests.worker_helpers import make_sandbox_cases
+
+pytestmark = pytest.mark.usefixtures("acme_scope")
 
 DATA = Path(__file__).parent.parent / "data"
 S = CaseStatus
@@ -178,6 +181,31 @@ def test_two_identical_lines_confirm_one_manual_record_and_add_the_other(sam, lo
     lines = report_lines()
     run = import_report(seller_account=account, lines=[lines[0], lines[1], lines[1]], source="r", kind=RunKind.FILE)
     assert (run.rows_new, run.rows_confirmed) == (1, 1)
+    assert refreshed(lost_case).recovered_amount == Decimal("40.00")
+
+
+def test_a_later_report_with_one_more_identical_line_adds_just_that_line(lost_case):
+    account = lost_case.seller_account
+    header, line = report_lines()[:2]
+    first = import_report(seller_account=account, lines=[header, line, line], source="r", kind=RunKind.FILE)
+    later = import_report(seller_account=account, lines=[header, line, line, line], source="r", kind=RunKind.FILE)
+
+    assert (first.rows_new, later.rows_new) == (2, 1)
+    assert ReimbursementRecord.objects.filter(reimbursement_id="5001").count() == 3
+    assert refreshed(lost_case).recovered_amount == Decimal("60.00")
+
+
+def test_a_report_line_never_confirms_a_manual_record_that_staff_voided(sam, lost_case):
+    account = lost_case.seller_account
+    manual = record_add_manual(seller_account=account, actor=sam, **manual_fields())
+    record_void(record=manual, actor=sam, reason="Typed in by mistake")
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="7001"))
+
+    run = import_report(seller_account=account, lines=report_lines()[:2], source="r", kind=RunKind.FILE)
+
+    assert (run.rows_new, run.rows_confirmed) == (1, 0)
+    manual.refresh_from_db()
+    assert (manual.confirmed_at, manual.sync_run_id) == (None, None)
     assert refreshed(lost_case).recovered_amount == Decimal("40.00")
 
 

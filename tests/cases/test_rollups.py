@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django_scopes import scope
 
 from cases.models import CaseStatus, CaseTotals, MonthlyRecovery
 from cases.rollups import rollup_differences
@@ -13,11 +14,11 @@ from cases.services import case_transition
 from tests import factories
 from tests.factories import make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 add_record = functools.partial(factories.add_record, on=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC))
 
 S = CaseStatus
-
-
 
 
 def rollups(*args):
@@ -83,8 +84,12 @@ def test_verify_fails_on_a_missing_monthly_bucket(books, acme_amazon):
     corrupt("DELETE FROM cases_monthlyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
     out = StringIO()
 
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="1 rollup bucket"):
         call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert not MonthlyRecovery.objects.filter(tenant=acme_amazon.tenant, automatic=True).exists(), (
+        "--verify only reports"
+    )
 
     assert "MonthlyRecovery Amazon NA A1ACMEAMAZON USD 2026-10-01 True: amount 0 stored, 12.50 expected" in (
         out.getvalue()
@@ -133,10 +138,35 @@ def test_one_tenant_can_be_checked_alone(books, globex_amazon):
     output = rollups("--verify", "--tenant", "acme")
 
     assert "acme: 0 bucket(s) differ" in output and "globex" not in output
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="1 rollup bucket"):
         rollups("--verify", "--tenant", "globex")
+    with scope(tenant=globex_amazon.tenant):
+        assert CaseTotals.objects.get().claimed_amount == 1, "--verify only reports"
+
+
+def test_a_rebuild_repairs_the_monthly_figures_when_the_case_totals_are_right(books, acme_amazon):
+    corrupt("UPDATE cases_monthlyrecovery SET amount = 0 WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
+    (difference,) = rollup_differences(tenant_id=acme_amazon.tenant_id)
+    assert (difference.rollup, difference.tenant_id) == ("MonthlyRecovery", acme_amazon.tenant_id)
+
+    assert "acme: 1 bucket(s) corrected" in rollups()
+
+    assert MonthlyRecovery.objects.get(tenant=acme_amazon.tenant, automatic=True).amount == Decimal("12.50")
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
 
 
 def test_an_unknown_tenant_is_an_error(db):
     with pytest.raises(CommandError, match="No tenant with slug 'nope'"):
         rollups("--verify", "--tenant", "nope")
+
+
+def test_a_case_recovered_beyond_its_claim_has_no_shortfall_rather_than_a_negative_one(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=None, claimed_amount=Decimal("40.00"),
+                     reimbursement_type="fee_overcharge")
+    add_record(case, "55.00", cash=0)
+
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, status=S.FULLY_REIMBURSED)
+    assert (row.claimed_amount, row.recovered_amount, row.shortfall_amount) == (
+        Decimal("40.00"), Decimal("55.00"), Decimal("0.00")
+    )
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []

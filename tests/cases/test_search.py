@@ -2,16 +2,21 @@
 
 import pytest
 from django.db import connection
+from django_scopes import scope
 
 from cases.filters import CaseFilter
 from cases.models import Case, CaseSearchKey, CaseStatus
 from cases.services import case_update
 from tests.factories import add_record, make_case
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 
 def search(tenant, query, seller_accounts=()):
-    cases = Case.objects.filter(tenant=tenant)
-    return list(CaseFilter({"q": query}, cases, seller_accounts=list(seller_accounts)).qs)
+    """What the tenant's own search finds, inside its scope as its requests run."""
+    with scope(tenant=tenant):
+        cases = Case.objects.filter(tenant=tenant)
+        return list(CaseFilter({"q": query}, cases, seller_accounts=list(seller_accounts)).qs)
 
 
 def keys_of(case):

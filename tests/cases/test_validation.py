@@ -12,6 +12,8 @@ from cases.services import TransitionNotAllowed, case_create, case_transition, c
 from cases.validation import CaseRefused
 from tests.factories import add_record, make_case, make_seller_account
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 TODAY = timezone.localdate
 
@@ -34,6 +36,13 @@ def database_state(case: Case) -> dict:
     }
 
 
+def relative_day(value):
+    """Dates named relative to today are read when the test runs, not when the module is imported: a
+    run that crosses midnight would otherwise file a case "tomorrow" that is already today."""
+    days = {"tomorrow": 1, "a month ago": -30}
+    return TODAY() + dt.timedelta(days=days[value]) if value in days else value
+
+
 def refused_fields(refusal) -> set[str]:
     return set(refusal.value.message_dict)
 
@@ -42,11 +51,12 @@ def refused_fields(refusal) -> set[str]:
     ({"claimed_amount": Decimal("0.00")}, "claimed_amount", "must be more than 0, not 0.00"),
     ({"claimed_amount": Decimal("-5.00")}, "claimed_amount", "must be more than 0, not -5.00"),
     ({"units_claimed": 0}, "units_claimed", "at least 1, not 0"),
-    ({"date_filed": TODAY() + dt.timedelta(days=1)}, "date_filed", "is in the future"),
-    ({"claim_deadline": TODAY() - dt.timedelta(days=30)}, "claim_deadline", "is before the filing date"),
+    ({"date_filed": "tomorrow"}, "date_filed", "is in the future"),
+    ({"claim_deadline": "a month ago"}, "claim_deadline", "is before the filing date"),
     ({"currency": "EUR"}, "currency", "Amazon NA A1ACMEAMAZON is paid in USD, CAD, MXN, BRL, never in EUR"),
 ])
 def test_the_service_refuses_a_case_that_breaks_a_rule_naming_the_field(acme_amazon, staff_user, fields, field, says):
+    fields = {name: relative_day(value) for name, value in fields.items()}
     with pytest.raises(CaseRefused) as refusal:
         case_create(case=new_case(acme_amazon, **fields), actor=staff_user)
     assert refused_fields(refusal) == {field}

@@ -11,12 +11,14 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseStatus, EventSource, MonthlyRecovery, RecordOrigin, ReimbursementRecord
 from cases.records import record_add_manual
 from cases.rollups import rollup_differences
-from cases.voids import VoidRefused, record_void
+from cases.voids import VoidRefused, record_void, records_void
 from sync.ingest import import_report
 from sync.models import RunKind
 from sync.voids import run_void
 from tests.factories import make_case
 from tests.cases.test_records import manual_fields, money_snapshot, report_lines
+
+pytestmark = pytest.mark.usefixtures("acme_scope")
 
 S = CaseStatus
 
@@ -81,8 +83,9 @@ def test_voiding_a_record_twice_changes_nothing(sam, lost_case):
 def test_a_void_cannot_be_voided_nor_a_void_given_without_a_reason(sam, lost_case):
     record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
     before = money_snapshot()
-    with pytest.raises(VoidRefused, match="reason is required"):
+    with pytest.raises(VoidRefused) as refusal:
         record_void(record=record, actor=sam, reason="  ")
+    assert str(refusal.value) == "A reason is required to void: it is shown on the seller's timeline."
     assert money_snapshot() == before
     record_void(record=record, actor=sam, reason="Mistake")
     with pytest.raises(VoidRefused, match="is itself a void"):
@@ -182,3 +185,36 @@ def test_a_standard_user_cannot_void(alice_client, run):
     response = alice_client.post(reverse("admin:sync_syncrun_void", args=[run.pk]), {"reason": "x"})
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     assert not ReimbursementRecord.objects.filter(origin=RecordOrigin.VOID).exists()
+
+
+def test_voiding_needs_to_be_told_which_records_and_says_so(sam, lost_case):
+    before = money_snapshot()
+    with pytest.raises(ValueError) as refusal:
+        records_void(seller_account=lost_case.seller_account, actor=sam, reason="Mistake", what="Nothing")
+    assert str(refusal.value) == "records_void needs record_ids or sync_run_id"
+    assert money_snapshot() == before
+
+
+def test_voiding_a_record_of_units_returned_to_inventory_takes_the_units_back(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam,
+                               **manual_fields(quantity_cash=0, quantity_inventory=2, amount_total=Decimal("0.00")))
+    case = Case.objects.get(pk=lost_case.pk)
+    assert (case.status, case.units_reimbursed_inventory) == (S.FULLY_REIMBURSED, 2)
+
+    record_void(record=record, actor=sam, reason="Units never came back")
+
+    case = Case.objects.get(pk=lost_case.pk)
+    assert (case.status, case.units_reimbursed_inventory) == (S.OPEN, 0)
+
+
+def test_a_void_handed_to_the_void_service_is_left_alone(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+    record_void(record=record, actor=sam, reason="Mistake")
+    void = ReimbursementRecord.objects.get(voids=record)
+    before = money_snapshot()
+
+    result = records_void(seller_account=lost_case.seller_account, actor=sam, reason="Undo", what="Void",
+                          record_ids=[void.pk])
+
+    assert result.records_voided == 0
+    assert money_snapshot() == before

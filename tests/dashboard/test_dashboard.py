@@ -14,6 +14,8 @@ from dashboard.selectors import currency_summary_list, month_window, recovery_ra
 from dashboard.templatetags.months import month
 from tests.factories import add_record, make_case, make_seller_account
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 S = CaseStatus
 TODAY = dt.date(2026, 11, 15)
 

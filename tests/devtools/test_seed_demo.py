@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django_scopes import scopes_disabled
 
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.django_db
 def login_request():
     """The login form's request: the lockout (django-axes) counts attempts per address, so it needs one."""
     return RequestFactory().post("/accounts/login/")
+
+
+@pytest.fixture(autouse=True)
+def _across_the_demo_tenants():
+    """seed_demo writes two tenants and these tests look at the whole demo database at once, as the
+    operator who ran the command does: they read across tenants, so without a tenant scope."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from sync.report import COLUMNS
 from sync.services import account_poll, seller_account_set_credentials
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 LWA = "https://api.amazon.com/auth/o2/token"
 SP_API = "https://sellingpartnerapi-na.amazon.com/reports/2021-06-30"
 DOCUMENT_URL = "https://tortuga-prod-na.s3-external-1.amazonaws.com/report-doc-1"

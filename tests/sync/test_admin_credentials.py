@@ -14,6 +14,8 @@ from sync.models import PendingPoll, RunKind, SyncRun
 from tests.factories import make_seller_account, make_user
 from tests.two_factor import login_verified
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.s3cr3t-CLIENT-value"
 REFRESH_TOKEN = "Atzr|IwEBIrefresh-TOKEN-value"

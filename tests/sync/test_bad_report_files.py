@@ -21,6 +21,8 @@ from tests.factories import make_case
 from tests.sync.test_adapters_amazon import DOCUMENT_URL, LWA, SP_API, amazon_account  # noqa: F401
 from tests.sync.test_ingest import snapshot
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 NEAR_LIMIT = "999999999999.99"
 
 

@@ -18,6 +18,8 @@ from sync.models import RunKind, RunStatus, SyncRun
 from tests.factories import make_case, make_user
 from tests.two_factor import login_verified
 
+pytestmark = pytest.mark.usefixtures("acme_scope")
+
 DATA = Path(__file__).parent.parent / "data"
 
 

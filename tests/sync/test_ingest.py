@@ -6,6 +6,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import connection
+from django_scopes import scope
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
 from cases.locks import LockNamespace
@@ -13,6 +14,8 @@ from sync.ingest import IngestResult, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import COLUMNS, ReportError
 from tests.factories import make_case, make_seller_account
+
+pytestmark = pytest.mark.usefixtures("acme_scope")
 
 DATA = Path(__file__).parent.parent / "data"
 S = CaseStatus
@@ -172,16 +175,18 @@ def test_an_automatic_reimbursement_has_no_case_and_counts_apart(acme_amazon):
 
 
 def test_a_row_naming_another_tenants_case_never_touches_it(acme_amazon, globex_case):
-    events_before = CaseEvent.objects.filter(case=globex_case).count()
+    with scope(tenant=globex_case.tenant):
+        events_before = CaseEvent.objects.filter(case=globex_case).count()
     result = ingest(acme_amazon, "report_basic.tsv")
     assert result.rows_matched == 0
-    untouched = refreshed(globex_case)
-    assert (untouched.status, untouched.recovered_amount) == (S.OPEN, Decimal("0.00"))
-    assert CaseEvent.objects.filter(case=globex_case).count() == events_before
-    assert not ReimbursementRecord.objects.filter(case=globex_case).exists()
+    with scope(tenant=globex_case.tenant):
+        untouched = refreshed(globex_case)
+        assert (untouched.status, untouched.recovered_amount) == (S.OPEN, Decimal("0.00"))
+        assert CaseEvent.objects.filter(case=globex_case).count() == events_before
+        assert not ReimbursementRecord.objects.filter(case=globex_case).exists()
+        assert not MonthlyRecovery.objects.filter(tenant=globex_case.tenant).exists()
     stray = ReimbursementRecord.objects.get(case_reference="9999999999")
     assert (stray.seller_account_id, stray.tenant_id, stray.case_id) == (acme_amazon.pk, acme_amazon.tenant_id, None)
-    assert not MonthlyRecovery.objects.filter(tenant=globex_case.tenant).exists()
 
 
 def test_a_row_naming_a_case_of_another_account_of_the_same_tenant_never_touches_it(acme, lost_case):

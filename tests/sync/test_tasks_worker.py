@@ -14,7 +14,7 @@ from sync.tasks import poll_account, poll_due_accounts
 from tests.worker_helpers import BROKER_URL, Worker, assert_figures_exact, make_sandbox_cases, wait_for
 from tests.worker_tasks import crash_runs_key, crash_worker
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("acme_scope")]
 
 
 @pytest.fixture(autouse=True)
