@@ -1,5 +1,7 @@
 """Admin pieces shared by the apps whose models staff browse across tenants."""
 
+from django.template.response import TemplateResponse
+
 from .models import SellerAccount
 
 
@@ -19,3 +21,19 @@ class ReadOnlyAdminMixin:
 def account_choice_label(account: SellerAccount) -> str:
     """A seller account in a staff choice list, named with its tenant: staff work across tenants."""
     return f"{account.tenant.name} · {account.label}"
+
+
+def admin_form_page(model_admin, request, template: str, *, title: str, form, submit_label: str,
+                    **extra) -> TemplateResponse:
+    """A staff form page of our own inside admin (status change, void, upload, credentials): admin's frame
+    and the model's breadcrumbs around one form; `extra` (`original`, `change_url`, ...) goes to the template."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        "form": form,
+        "submit_label": submit_label,
+        "has_view_permission": True,
+        **extra,
+    }
+    return TemplateResponse(request, template, context)

@@ -8,10 +8,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
+from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
 
 from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm, VoidForm
 from .models import Case, CaseEvent, RecordOrigin, ReimbursementRecord
@@ -185,17 +184,11 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
                     request, f"Case {updated} is now {updated.get_status_display()}.", messages.SUCCESS
                 )
                 return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Change the status of case {case}",
-            "opts": self.opts,
-            "original": case,
-            "form": form,
-            "change_url": change_url,
-            "submit_label": "Change status",
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/cases/case/change_status.html", context)
+        return admin_form_page(
+            self, request, "admin/cases/case/change_status.html",
+            title=f"Change the status of case {case}", original=case, form=form, change_url=change_url,
+            submit_label="Change status",
+        )
 
 
 class MatchFilter(admin.SimpleListFilter):
@@ -319,17 +312,11 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
                     self.message_user(request, f"Nothing changed: {record.describe()} was voided already.",
                                       messages.WARNING)
                 return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Void reimbursement record {record.pk}",
-            "opts": self.opts,
-            "original": record,
-            "form": form,
-            "change_url": change_url,
-            "submit_label": "Void record",
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/cases/reimbursementrecord/void.html", context)
+        return admin_form_page(
+            self, request, "admin/cases/reimbursementrecord/void.html",
+            title=f"Void reimbursement record {record.pk}", original=record, form=form,
+            change_url=change_url, submit_label="Void record",
+        )
 
 
 @admin.register(CaseEvent)

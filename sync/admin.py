@@ -6,12 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from accounts.admin import SellerAccountAdmin
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label
+from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
 from accounts.models import Marketplace, SellerAccount
 from cases.forms import VoidForm
 from cases.voids import VoidRefused
@@ -120,17 +119,11 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS if result.records_voided else messages.WARNING,
                 )
                 return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Void the import {run.source or run.pk}",
-            "opts": self.opts,
-            "original": run,
-            "form": form,
-            "change_url": change_url,
-            "submit_label": "Void this import",
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/sync/syncrun/void.html", context)
+        return admin_form_page(
+            self, request, "admin/sync/syncrun/void.html",
+            title=f"Void the import {run.source or run.pk}", original=run, form=form, change_url=change_url,
+            submit_label="Void this import",
+        )
 
     def upload_view(self, request):
         """Import a report file through `import_report`: all of it, or, with a list of its problems, none."""
@@ -162,17 +155,11 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:sync_syncrun_change", args=[run.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import a reimbursements report",
-            "opts": self.opts,
-            "form": form,
-            "error": error,
-            "submit_label": "Import",
-            "multipart": True,
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/sync/syncrun/upload.html", context)
+        return admin_form_page(
+            self, request, "admin/sync/syncrun/upload.html",
+            title="Import a reimbursements report", form=form, error=error, submit_label="Import",
+            multipart=True,
+        )
 
 
 admin.site.unregister(SellerAccount)
@@ -235,14 +222,8 @@ class SellerAccountSyncAdmin(SellerAccountAdmin):
                 messages.SUCCESS,
             )
             return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Connect SP-API credentials of {account.label}",
-            "opts": self.opts,
-            "original": account,
-            "form": form,
-            "change_url": change_url,
-            "submit_label": "Store credentials",
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/sync/selleraccount/credentials.html", context)
+        return admin_form_page(
+            self, request, "admin/sync/selleraccount/credentials.html",
+            title=f"Connect SP-API credentials of {account.label}", original=account, form=form,
+            change_url=change_url, submit_label="Store credentials",
+        )
