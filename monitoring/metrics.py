@@ -65,6 +65,16 @@ def celery_queues() -> list[str]:
     return sorted(routed | {settings.CELERY_TASK_DEFAULT_QUEUE})
 
 
+def queue_depths() -> dict[str, int]:
+    """Messages waiting in each Celery queue, by queue name. Raises redis.RedisError."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+    depths = {}
+    for queue in celery_queues():
+        names = [queue, *(f"{queue}{QUEUE_PRIORITY_SEPARATOR}{step}" for step in QUEUE_PRIORITY_STEPS)]
+        depths[queue] = sum(client.llen(name) for name in names)
+    return depths
+
+
 class QueueDepthCollector:
     """Queue depth, read when scraped. A broker that does not answer leaves the metric out (and logs
     why) rather than failing the whole scrape."""
@@ -73,10 +83,8 @@ class QueueDepthCollector:
         depth = GaugeMetricFamily("casetracker_queue_depth", "Messages waiting in each Celery queue.",
                                   labels=["queue"])
         try:
-            client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
-            for queue in celery_queues():
-                names = [queue, *(f"{queue}{QUEUE_PRIORITY_SEPARATOR}{step}" for step in QUEUE_PRIORITY_STEPS)]
-                depth.add_metric([queue], sum(client.llen(name) for name in names))
+            for queue, count in queue_depths().items():
+                depth.add_metric([queue], count)
             yield depth
         except redis.RedisError as error:
             logger.warning("Queue depth left out of the metrics: the broker did not answer (%s)",

@@ -23,28 +23,34 @@ def _intervals_before(now: dt.datetime, count: int) -> ExpressionWrapper:
     )
 
 
-def seller_accounts_by_sync_state(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Every state in SYNC_STATES with its count of accounts, across all tenants."""
+def sync_state_expression(*, now: dt.datetime) -> Case:
+    """The sync state of a seller account as an SQL expression, to annotate accounts with."""
+    pollable = SellerAccount.objects.pollable().values("pk")
+    return Case(
+        When(Q(connected=False) | Q(service_initiated_on__isnull=True), then=Value("not_connected")),
+        When(needs_reconnect=True, then=Value("needs_reconnect")),
+        When(~Q(pk__in=pollable), then=Value("not_polled")),
+        When(
+            Q(last_sync_failed_at__isnull=False)
+            & (Q(last_synced_at__isnull=True) | Q(last_sync_failed_at__gt=F("last_synced_at"))),
+            then=Value("failing"),
+        ),
+        When(
+            Q(last_synced_at__lt=_intervals_before(now, 2))
+            | Q(last_synced_at__isnull=True, created_at__lt=_intervals_before(now, 1)),
+            then=Value("overdue"),
+        ),
+        default=Value("healthy"),
+        output_field=CharField(),
+    )
+
+
+def seller_accounts_by_sync_state(*, now: dt.datetime | None = None, tenants=None) -> dict[str, int]:
+    """Every state in SYNC_STATES with its count of accounts, across all tenants or those of `tenants`
+    (a queryset or list of tenants)."""
     now = now or timezone.now()
     with scopes_disabled():
-        pollable = SellerAccount.objects.pollable().values("pk")
-        state = Case(
-            When(Q(connected=False) | Q(service_initiated_on__isnull=True), then=Value("not_connected")),
-            When(needs_reconnect=True, then=Value("needs_reconnect")),
-            When(~Q(pk__in=pollable), then=Value("not_polled")),
-            When(
-                Q(last_sync_failed_at__isnull=False)
-                & (Q(last_synced_at__isnull=True) | Q(last_sync_failed_at__gt=F("last_synced_at"))),
-                then=Value("failing"),
-            ),
-            When(
-                Q(last_synced_at__lt=_intervals_before(now, 2))
-                | Q(last_synced_at__isnull=True, created_at__lt=_intervals_before(now, 1)),
-                then=Value("overdue"),
-            ),
-            default=Value("healthy"),
-            output_field=CharField(),
-        )
-        rows = SellerAccount.objects.annotate(state=state).values("state").annotate(n=Count("pk")).order_by()
+        accounts = SellerAccount.objects.all() if tenants is None else SellerAccount.objects.filter(tenant__in=tenants)
+        rows = accounts.annotate(state=sync_state_expression(now=now)).values("state").annotate(n=Count("pk")).order_by()
         counts = {row["state"]: row["n"] for row in rows}
     return {name: counts.get(name, 0) for name in SYNC_STATES}
