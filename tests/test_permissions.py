@@ -144,7 +144,7 @@ def test_a_member_cannot_write(alice_client, acme, acme_case, name, method):
     assert response.status_code in (403, 405)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/cases/case/", "/admin/accounts/tenant/"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/cases/case/", "/admin/accounts/tenant/", "/admin/operations/"])
 def test_a_standard_user_cannot_enter_admin(alice_client, path):
     response = alice_client.get(path, follow=True)
     assert response.redirect_chain
