@@ -1,6 +1,9 @@
 """account_poll, the due-poll scheduler and the poll_marketplaces command, on the real database."""
 
 import datetime as dt
+import io
+import logging
+import re
 
 import psycopg
 import pytest
@@ -124,9 +127,80 @@ def test_the_command_polls_only_the_seller_account_named(acme_amazon, globex_ama
     assert list(SyncRun.objects.values_list("seller_account", flat=True)) == [acme_amazon.pk]
 
 
-def test_the_command_fails_when_a_poll_fails(acme, capsys):
+def test_the_command_skips_an_account_with_nothing_to_poll_and_says_why(acme, acme_amazon, cases, capsys):
+    walmart = factories.make_seller_account(acme, "10001234", marketplace=Marketplace.WALMART, region="")
+    manual = factories.make_seller_account(acme, sync_backend=SyncBackend.MANUAL)
+
+    call_command("poll_marketplaces")
+
+    out = capsys.readouterr().out
+    assert f"{walmart.label}: skipped: there is nothing to poll for Walmart with the " in out
+    assert f"{manual.label}: skipped: there is nothing to poll for Amazon with the " in out
+    assert out.splitlines()[-1] == "1 polled, 2 skipped, 0 failed."
+    assert list(SyncRun.objects.values_list("seller_account", flat=True)) == [acme_amazon.pk]
+
+
+def test_the_command_skips_accounts_not_connected_or_needing_reconnecting_in_a_sweep(acme, capsys):
+    reconnect = factories.make_seller_account(acme, needs_reconnect=True)
+    unconnected = factories.make_seller_account(acme, connected=False)
+
+    call_command("poll_marketplaces")
+
+    out = capsys.readouterr().out
+    assert f"{reconnect.label}: skipped: it needs reconnecting" in out
+    assert f"{unconnected.label}: skipped: it is not connected" in out
+    assert not SyncRun.objects.exists()
+
+
+def test_a_walmart_account_named_is_skipped_not_failed(acme, capsys):
     factories.make_seller_account(acme, "10001234", marketplace=Marketplace.WALMART, region="")
 
+    call_command("poll_marketplaces", "--seller-account", "10001234")
+
+    assert "Walmart 10001234: skipped: there is nothing to poll for Walmart" in capsys.readouterr().out
+
+
+def test_the_command_fails_when_the_account_named_needs_reconnecting(acme, capsys):
+    account = factories.make_seller_account(acme, needs_reconnect=True)
+
     with pytest.raises(CommandError, match="1 of 1 polls failed"):
-        call_command("poll_marketplaces", "--seller-account", "10001234")
-    assert "nothing to poll for Walmart" in capsys.readouterr().err
+        call_command("poll_marketplaces", "--seller-account", account.external_id)
+    assert f"{account.label}: not polled: it needs reconnecting" in capsys.readouterr().err
+
+
+def test_the_command_prints_plain_lines_in_order_when_stdout_is_not_a_terminal(acme, acme_amazon, cases):
+    walmart = factories.make_seller_account(acme, "10001234", marketplace=Marketplace.WALMART, region="")
+    out = io.StringIO()
+
+    call_command("poll_marketplaces", stdout=out)
+
+    run = SyncRun.objects.get()
+    polled, skipped, summary = out.getvalue().splitlines()
+    assert re.fullmatch(
+        rf"{acme_amazon.label}: run {run.pk}: {run.rows_read} rows read, {run.rows_new} new, "
+        rf"{run.cases_changed} cases changed, {run.status_changes} status changes \(\d+\.\d s\)", polled)
+    assert skipped.startswith(f"{walmart.label}: skipped: there is nothing to poll for Walmart with the ")
+    assert summary == "1 polled, 1 skipped, 0 failed."
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_command_draws_a_progress_bar_when_stdout_is_a_terminal(acme, acme_amazon, cases):
+    out = Terminal()
+
+    call_command("poll_marketplaces", stdout=out)
+
+    assert "Polling" in out.getvalue() and "1/1" in out.getvalue()
+    assert f"{acme_amazon.label}: run " in out.getvalue()
+
+
+def test_the_info_log_of_each_poll_is_not_repeated_while_the_command_prints_it(acme_amazon, cases, caplog):
+    call_command("poll_marketplaces", stdout=io.StringIO())
+
+    assert not [record for record in caplog.records
+                if record.name == "sync.services" and record.levelno < logging.WARNING]
+    assert logging.getLogger("sync.services").getEffectiveLevel() == logging.INFO, "restored afterwards"
