@@ -20,6 +20,7 @@ from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
 from cases.models import ReimbursementType as T
 from cases.services import case_create, case_transition, records_match
+from monitoring.progress import NO_PROGRESS
 from sync.report_writer import AMAZON_REASONS
 
 SEED = 20261126
@@ -274,14 +275,16 @@ class SeedResult:
 
 @scopes_disabled()
 @transaction.atomic
-def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
+def demo_seed(*, password: str, seed: int = SEED, progress=NO_PROGRESS) -> SeedResult:
     """Write the demo plan: only what is missing, so a second run changes nothing."""
     result = SeedResult(users=["staff"])
     staff, created = user_ensure(username="staff", password=password, is_staff=True)
     if created:
         staff.groups.add(staff_group_ensure())
         result.users_created.append("staff")
-    for tenant_spec, account_plans in demo_plan(seed=seed):
+    plan_of_tenants = demo_plan(seed=seed)
+    progress.set_total(sum(len(plan.cases) for _, plans in plan_of_tenants for plan in plans))
+    for tenant_spec, account_plans in plan_of_tenants:
         tenant, _ = Tenant.objects.get_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
         seller, created = user_ensure(username=tenant_spec.username, password=password)
         Membership.objects.get_or_create(user=seller, tenant=tenant)
@@ -303,6 +306,7 @@ def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
             if account.tenant_id != tenant.pk:
                 raise ValueError(f"Seller account {account.label} belongs to another tenant than {tenant.name}")
             for case_plan in plan.cases:
+                progress.advance()
                 case = Case.objects.filter(
                     seller_account=account, marketplace_case_id=case_plan.fields["marketplace_case_id"]
                 ).first()

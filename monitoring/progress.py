@@ -21,6 +21,12 @@ class NoProgress:
     def set_total(self, total: int | None) -> None:
         pass
 
+    def describe(self, description: str) -> None:
+        """A new description for the bar (what the command does now); nothing is written off a terminal."""
+        self.description = description
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
+
     def advance(self, steps: int = 1) -> None:
         pass
 
@@ -70,6 +76,12 @@ class CommandProgress:
         self.total = total
         if self._bar is not None:
             self._bar.update(self._task, total=total)
+
+    def describe(self, description: str) -> None:
+        """A new description for the bar (what the command does now); nothing is written off a terminal."""
+        self.description = description
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
 
     def advance(self, steps: int = 1) -> None:
         before, self.count = self.count, self.count + steps

@@ -6,6 +6,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from monitoring.progress import NO_PROGRESS
 from sync.crypto import SecretUnreadable, secret_reencrypt
 
 SECRET_FIELDS = ("lwa_client_secret_encrypted", "lwa_refresh_token_encrypted")
@@ -19,7 +20,7 @@ class Rekeyed:
     """Labels of the accounts with a secret that none of the keys opens (left as they are)."""
 
 
-def credentials_reencrypt() -> Rekeyed:
+def credentials_reencrypt(*, progress=NO_PROGRESS) -> Rekeyed:
     """Re-encrypt every stored secret that is not under the newest key; count those that already are.
 
     Each account is rewritten in its own transaction under a row lock, so credentials stored
@@ -28,7 +29,9 @@ def credentials_reencrypt() -> Rekeyed:
     result = Rekeyed()
     with scopes_disabled():
         pks = list(SellerAccount.objects.order_by("pk").values_list("pk", flat=True))
+        progress.set_total(len(pks))
         for pk in pks:
+            progress.advance()
             with transaction.atomic():
                 account = SellerAccount.objects.select_for_update().get(pk=pk)
                 changed = []

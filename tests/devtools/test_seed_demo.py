@@ -199,3 +199,13 @@ def test_a_second_seed_keeps_a_password_changed_since_the_first(client):
     seed()
     assert client.login(request=login_request(), username="seller-a", password="changed-after-the-demo")
     assert not client.login(request=login_request(), username="seller-a", password="demo-password")
+
+
+def test_seed_demo_prints_its_links_with_the_site_url_and_plain_lines_off_a_terminal(settings):
+    settings.SITE_URL = "https://tracker.example"
+
+    out = seed()
+
+    assert "Open https://tracker.example/ and log in as:" in out
+    assert "reimbursement staff, https://tracker.example/admin/" in out
+    assert "127.0.0.1" not in out and "\x1b" not in out and "\r" not in out

@@ -64,6 +64,22 @@ def test_the_command_reports_progress_on_stderr(acme_amazon):
     assert err.splitlines() == ["2 lines read", "4 lines read", "5 lines read; saving new rows and matching cases"]
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_command_draws_a_bar_instead_of_progress_lines(acme_amazon):
+    out, err = Terminal(), io.StringIO()
+
+    call_command("import_reimbursements", str(DATA / "report_basic.tsv"), "--seller-account", "A1ACMEAMAZON",
+                 "--progress-every", "2", stdout=out, stderr=err)
+
+    assert err.getvalue() == ""
+    assert "Saving new rows and matching cases" in out.getvalue()
+    assert "Imported report_basic.tsv into Amazon NA A1ACMEAMAZON: 4 rows read" in out.getvalue()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_bad_file_exits_non_zero_naming_each_line_and_field_and_writes_nothing(acme_amazon):
     database = connection.settings_dict

@@ -5,6 +5,7 @@ from django_scopes import scopes_disabled
 from accounts.models import SellerAccount, Tenant
 from cases.locks import rollups_lock
 from cases.rollups import rollup_differences, rollups_repair
+from monitoring.progress import CommandProgress
 
 
 class Command(BaseCommand):
@@ -22,15 +23,24 @@ class Command(BaseCommand):
         with scopes_disabled():
             tenants = self._tenants(tenant)
             if verify:
-                differing = sum(self._check(t, repair=False) for t in tenants)
+                differing = self._check_all(tenants, repair=False)
                 if differing:
                     raise CommandError(f"{differing} rollup bucket(s) differ from the cases and records")
                 self.stdout.write(self.style.SUCCESS("Rollups match the cases and records."))
                 return
             with transaction.atomic():
                 rollups_lock()
-                repaired = sum(self._check(t, repair=True) for t in tenants)
+                repaired = self._check_all(tenants, repair=True)
             self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {repaired} bucket(s) corrected."))
+
+    def _check_all(self, tenants: list[Tenant], *, repair: bool) -> int:
+        description = "Rebuilding rollups" if repair else "Comparing rollups"
+        with CommandProgress(self.stdout, description=description, total=len(tenants)) as progress:
+            differing = 0
+            for tenant in tenants:
+                differing += self._check(tenant, repair=repair, progress=progress)
+                progress.advance()
+        return differing
 
     def _tenants(self, slug: str | None) -> list[Tenant]:
         tenants = Tenant.objects.order_by("slug")
@@ -40,13 +50,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No tenant with slug {slug!r}")
         return list(tenants)
 
-    def _check(self, tenant: Tenant, *, repair: bool) -> int:
+    def _check(self, tenant: Tenant, *, repair: bool, progress: CommandProgress) -> int:
         differences = rollup_differences(tenant_id=tenant.pk)
-        self.stdout.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
+        progress.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
         labels = {account.pk: account.label for account in SellerAccount.objects.filter(tenant=tenant)}
         for difference in differences:
             label = labels.get(difference.bucket["seller_account_id"], "?")
-            self.stdout.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
+            progress.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
         if repair and differences:
             rollups_repair(tenant_id=tenant.pk, differences=differences)
         return len(differences)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from devtools.demo import demo_seed
+from monitoring.progress import CommandProgress
 
 ALLOW_FLAG = "--allow-production"
 
@@ -28,14 +29,15 @@ class Command(BaseCommand):
                 "not a production database."
             )
         password = os.environ.get("DEMO_PASSWORD", "demo-password")
-        result = demo_seed(password=password)
+        with CommandProgress(self.stdout, description="Seeding demo cases") as progress:
+            result = demo_seed(password=password, progress=progress)
         if result.cases_created:
             self.stdout.write(f"Created {result.cases_created} demo cases.")
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
-        self.stdout.write("Open http://127.0.0.1:8000 and log in as:")
+        self.stdout.write(f"Open {settings.SITE_URL}/ and log in as:")
         roles = {"seller-a": "seller, Acme Goods", "seller-b": "seller, Bolt Supplies",
-                 "staff": "reimbursement staff, /admin/"}
+                 "staff": f"reimbursement staff, {settings.SITE_URL}/admin/"}
         for username in result.users:
             login = (f"password {password}" if username in result.users_created
                      else "existing user, password left as it was")

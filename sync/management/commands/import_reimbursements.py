@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, SellerAccount
+from monitoring.progress import CommandProgress
 from sync.ingest import import_report
 from sync.models import RunKind
 from sync.report import ReportError, decode_lines
@@ -27,14 +28,18 @@ class Command(BaseCommand):
                             help="import the report even if it looks like another seller account's (wrong "
                                  "currencies, or case IDs of another account); the run records the override")
         parser.add_argument("--progress-every", type=int, default=50_000, metavar="N",
-                            help="report progress on standard error every N lines (default 50000, 0 for never)")
+                            help="not on a terminal, report progress on standard error every N lines (default 50000, 0 for "
+                                 "never); on a terminal a progress bar shows instead")
 
     def handle(self, *args, path: str, seller_account: str, progress_every: int, force_account: bool, **options):
         with scopes_disabled():
             account = self._account(seller_account)
             source = "standard input" if path == "-" else os.path.basename(path)
-            with self._open(path) as stream:
-                lines = self._with_progress(decode_lines(stream), progress_every)
+            with self._open(path) as stream, CommandProgress(
+                self.stdout, description=f"Reading {source}", plain_every=progress_every,
+                plain_line="{count:,} lines read", plain_stream=self.stderr,
+            ) as progress:
+                lines = self._with_progress(decode_lines(stream), progress)
                 try:
                     run = import_report(
                         seller_account=account, lines=lines, source=source, kind=RunKind.FILE,
@@ -68,11 +73,10 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
 
-    def _with_progress(self, lines: Iterable[str], every: int) -> Iterator[str]:
-        count = 0
-        for count, line in enumerate(lines, start=1):
-            if every and count % every == 0:
-                self.stderr.write(f"{count:,} lines read")
+    def _with_progress(self, lines: Iterable[str], progress: CommandProgress) -> Iterator[str]:
+        for line in lines:
+            progress.advance()
             yield line
-        if every and count >= every:
-            self.stderr.write(f"{count:,} lines read; saving new rows and matching cases")
+        progress.describe("Saving new rows and matching cases")
+        if not progress.on_terminal and progress.plain_every and progress.count >= progress.plain_every:
+            self.stderr.write(f"{progress.count:,} lines read; saving new rows and matching cases")

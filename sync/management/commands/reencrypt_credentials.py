@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from monitoring.progress import CommandProgress
 from sync.rekey import credentials_reencrypt
 
 
@@ -10,7 +11,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = credentials_reencrypt()
+        with CommandProgress(self.stdout, description="Re-encrypting credentials") as progress:
+            result = credentials_reencrypt(progress=progress)
         self.stdout.write(f"{result.reencrypted} secrets re-encrypted under the newest key, "
                           f"{result.current} already under it.")
         if result.unreadable:
