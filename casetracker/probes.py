@@ -11,6 +11,7 @@ own line about a 4xx or 5xx answer, written after the middleware returns, carrie
 """
 
 import hmac
+import logging
 import re
 import time
 import uuid
@@ -25,6 +26,8 @@ from monitoring.metrics import metrics_render, request_observed
 from monitoring.readiness import readiness_report
 from sync.states import seller_accounts_by_sync_state
 
+logger = logging.getLogger(__name__)
+
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 UNRESOLVED = "<unresolved>"
 """The view label of a request no URL pattern matched (a 404 of an unknown path)."""
@@ -37,9 +40,19 @@ def healthz(request) -> HttpResponse:
 
 
 def readyz(request) -> HttpResponse:
-    """200 when every check of monitoring.readiness passes, else 503 naming the failing ones."""
+    """200 when every check of monitoring.readiness passes, else 503 naming the failing ones.
+
+    A 503 is logged here, once, at WARNING with the failing checks (an orchestrator asks every few
+    seconds: not an error each time), and marked logged so that django.request does not log it again
+    at ERROR."""
     ready, body = readiness_report()
-    return JsonResponse(body, status=200 if ready else 503)
+    response = JsonResponse(body, status=200 if ready else 503)
+    if not ready:
+        logger.warning("Not ready: %s", "; ".join(
+            f"{name}: {body['checks'][name]['detail']}" for name in body["failing"]
+        ))
+        response._has_been_logged = True
+    return response
 
 
 class SellerAccountStates:

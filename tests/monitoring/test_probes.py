@@ -51,6 +51,16 @@ def test_readyz_is_503_naming_beat_when_beat_never_ticked(client, db, alive):
     assert body["checks"]["beat"]["detail"] == "beat never ticked"
 
 
+def test_a_503_of_readyz_is_logged_once_at_warning_naming_the_failing_check(client, db, alive, caplog):
+    alive.client().delete(BEAT_KEY)
+
+    readyz(client)
+
+    lines = [(record.name, record.levelname, record.getMessage()) for record in caplog.records
+             if record.name in ("django.request", "casetracker.probes")]
+    assert lines == [("casetracker.probes", "WARNING", "Not ready: beat: beat never ticked")]
+
+
 def test_readyz_is_503_naming_beat_when_its_last_tick_is_too_old(client, db, alive, settings):
     alive.client().set(BEAT_KEY, time.time() - settings.READYZ_BEAT_MAX_AGE - 30)
 
