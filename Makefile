@@ -3,7 +3,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
 
-.PHONY: run test bench install install-test browser check stress load mutation
+.PHONY: run serve test bench install install-test browser check stress load mutation quickstart-check
+
+# PostgreSQL and Redis at DATABASE_URL and REDIS_URL if they answer, else private ones under .services/,
+# started for the command and stopped after it (devtools/local_servers.py).
+SERVERS := $(PY) -m devtools.local_servers --
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,16 +31,26 @@ browser:
 	  >/dev/null; }
 
 run: install
+	@$(SERVERS) $(MAKE) --no-print-directory serve
+
+# What make run does once the servers answer at DATABASE_URL and REDIS_URL.
+serve:
 	$(PY) -m casetracker.ensure_database
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py seed_demo
 	@mkdir -p run
-	@echo "Case Tracker: http://127.0.0.1:8000  (Ctrl-C stops the web server, worker and beat)"
+	@echo "Case Tracker: http://127.0.0.1:$${WEB_PORT:-8000}  (Ctrl-C stops the web server, workers, beat and private servers)"
 	$(VENV)/bin/honcho start
 
 test: install-test
-	$(VENV)/bin/pytest --create-db
+	$(SERVERS) $(VENV)/bin/pytest --create-db
+
+# From a fresh clone of HEAD, with nothing at DATABASE_URL and REDIS_URL (spare ports): make run gets the
+# login page, /readyz and a passing poll, then stops with its private servers; prints the seconds it took.
+# QUICKSTART_ARGS="--reuse-venv" links this .venv instead of installing a new one.
+quickstart-check:
+	python3 -m devtools.quickstart_check $(QUICKSTART_ARGS)
 
 # Mutation testing of the money and request paths, module by module (docs/testing.md); not part of make test.
 # Options: make mutation MODULES="cases/money.py cases/export.py" MUTATION_JOBS=2
