@@ -22,14 +22,22 @@ def pytest_addoption(parser):
                      help="Also run the tests marked `stress` (full counts, minutes each); STRESS=1 does the same.")
 
 
+def _asked(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip the `stress` tests unless asked for: `make test` stays quick, every other marker still selects."""
-    if config.getoption("--stress") or os.environ.get("STRESS", "").strip().lower() in {"1", "true", "yes"}:
-        return
-    skip = pytest.mark.skip(reason="stress test: run it with --stress or STRESS=1 (make stress)")
+    """Skip the `stress` and `quickstart` tests unless asked for: `make test` stays quick, every other
+    marker still selects."""
+    skips = {}
+    if not (config.getoption("--stress") or _asked("STRESS")):
+        skips["stress"] = pytest.mark.skip(reason="stress test: run it with --stress or STRESS=1 (make stress)")
+    if not _asked("QUICKSTART"):
+        skips["quickstart"] = pytest.mark.skip(reason="quick start test (minutes): run it with QUICKSTART=1")
     for item in items:
-        if item.get_closest_marker("stress"):
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 @pytest.fixture

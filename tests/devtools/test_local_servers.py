@@ -1,0 +1,99 @@
+"""make run and make test on a bare machine: private PostgreSQL and Redis when nothing answers at the URLs,
+the real ones when they answer, and the private ones stopped when the command ends."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SHOW_ENV = "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])"
+CONNECT = (
+    "import os, psycopg, redis; "
+    "print(psycopg.connect(os.environ['DATABASE_URL'].rsplit('/', 1)[0] + '/postgres')"
+    ".execute('SELECT 1').fetchone()[0], redis.Redis.from_url(os.environ['REDIS_URL']).ping())"
+)
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def with_servers(code: str, *, tmp_path: Path, **env) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "LOCAL_SERVERS_DIR": str(tmp_path / "services"), **env}
+    environment.pop("TEST_BROKER_URL", None)
+    return subprocess.run([sys.executable, "-m", "devtools.local_servers", "--", sys.executable, "-c", code],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.fixture
+def reachable_tmp_path(tmp_path):
+    """As root the private PostgreSQL runs as another user, who must reach its folder."""
+    for folder in (tmp_path, *tmp_path.parents):
+        if folder == Path("/tmp") or folder == Path("/"):
+            break
+        folder.chmod(folder.stat().st_mode | 0o055)
+    return tmp_path
+
+
+def test_private_servers_start_where_nothing_answers_and_stop_after_the_command(reachable_tmp_path):
+    db_port, redis_port = spare_port(), spare_port()
+
+    finished = with_servers(CONNECT, tmp_path=reachable_tmp_path,
+                            DATABASE_URL=f"postgres://127.0.0.1:{db_port}/casetracker",
+                            REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == ["1", "True"]
+    assert "started a private PostgreSQL" in finished.stderr and "started a private Redis" in finished.stderr
+    assert (reachable_tmp_path / "services" / "postgres" / "data" / "PG_VERSION").exists()
+    assert not answers(db_port) and not answers(redis_port), "stopped when the command ended"
+
+
+@pytest.fixture
+def real_urls(settings) -> dict[str, str]:
+    """The URLs of the servers the tests run on, which answer."""
+    database = settings.DATABASES["default"]
+    return {
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/x",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+
+
+def test_servers_that_answer_are_used_as_they_are(tmp_path, real_urls):
+    finished = with_servers(SHOW_ENV, tmp_path=tmp_path, **real_urls)
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == [real_urls["DATABASE_URL"], real_urls["REDIS_URL"]]
+    assert "answers at the database URL: using it" in finished.stderr
+    assert not (tmp_path / "services").exists()
+
+
+def test_the_command_s_exit_status_is_passed_on(tmp_path, real_urls):
+    finished = with_servers("raise SystemExit(3)", tmp_path=tmp_path, **real_urls)
+
+    assert finished.returncode == 3
+
+
+@pytest.mark.quickstart
+def test_the_quick_start_runs_from_a_fresh_clone_with_nothing_at_the_urls():
+    """`make quickstart-check` with this .venv linked: the login page, /readyz 200, a poll with no failure,
+    everything stopped after Ctrl-C. It clones HEAD: commit what it should see."""
+    finished = subprocess.run([sys.executable, "-m", "devtools.quickstart_check", "--reuse-venv"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=1200, check=False)
+
+    assert finished.returncode == 0, finished.stderr + finished.stdout
+    assert "quick start check passed" in finished.stdout
