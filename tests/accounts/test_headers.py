@@ -35,8 +35,9 @@ def seller_urls(tenant, case):
 
 
 def admin_urls(case):
-    """Admin's index, a change form, and every list and add form (an add form admin refuses is left out)."""
-    urls = [reverse("admin:index"), reverse("admin:cases_case_change", args=[case.pk])]
+    """Admin's index, a change form, the operations page, and every list and add form (an add form admin
+    refuses is left out)."""
+    urls = [reverse("admin:index"), reverse("admin:cases_case_change", args=[case.pk]), reverse("admin_operations")]
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
         urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
