@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Marketplace
+from accounts.models import Marketplace, Tenant
 from jobs.models import SetAsideTask
 from monitoring.heartbeats import heartbeat_beat_record, heartbeat_worker_record
+from sync.operations import operations_overview
 from tests import factories
 from tests.worker_helpers import RedisServer
 
@@ -116,3 +117,14 @@ def test_the_admin_index_and_every_admin_page_link_to_the_operations_page(staff_
 
     assert f'href="{url}"' in staff_client.get(reverse("admin:index")).content.decode()
     assert f'href="{url}"' in staff_client.get(reverse("admin:jobs_setasidetask_changelist")).content.decode()
+
+
+def test_the_overview_counts_only_the_tenants_it_is_given(fleet, acme, own_redis):
+    overview = operations_overview(tenants=Tenant.objects.filter(pk=acme.pk))
+
+    shown = {account.tenant_id for group in overview.states for account in group.accounts}
+    assert shown == {acme.pk}
+    assert overview.counts == {
+        state: sum(account.tenant_id == acme.pk for account in accounts) for state, accounts in fleet.items()
+    }
+
