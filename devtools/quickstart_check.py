@@ -36,10 +36,16 @@ class CheckFailed(Exception):
     pass
 
 
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def spare_ports(count: int) -> list[int]:
+    """Distinct free ports (each held until all are chosen, so none is picked twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def answers(port: int) -> bool:
@@ -78,7 +84,7 @@ def check(*, reuse_venv: bool, keep: bool) -> dict[str, float]:
     work.chmod(0o755)  # as root, the private PostgreSQL runs as another user, who must reach the clone
     clone = work / "casetracker"
     log = work / "make-run.log"
-    db_port, redis_port, web_port = spare_port(), spare_port(), spare_port()
+    db_port, redis_port, web_port = spare_ports(3)
     if any(answers(port) for port in (db_port, redis_port, web_port)):
         raise CheckFailed("a spare port answered; run the check again")
     env = {name: value for name, value in os.environ.items()

@@ -24,8 +24,10 @@ def _intervals_before(now: dt.datetime, count: int) -> ExpressionWrapper:
 
 
 def sync_state_expression(*, now: dt.datetime) -> Case:
-    """The sync state of a seller account as an SQL expression, to annotate accounts with."""
-    pollable = SellerAccount.objects.pollable().values("pk")
+    """The sync state of a seller account as an SQL expression, to annotate accounts with (the
+    accounts' queryset carries the tenant filter; the subquery naming pollable accounts needs none)."""
+    with scopes_disabled():
+        pollable = SellerAccount.objects.pollable().values("pk")
     return Case(
         When(Q(connected=False) | Q(service_initiated_on__isnull=True), then=Value("not_connected")),
         When(needs_reconnect=True, then=Value("needs_reconnect")),
@@ -45,12 +47,13 @@ def sync_state_expression(*, now: dt.datetime) -> Case:
     )
 
 
-def seller_accounts_by_sync_state(*, now: dt.datetime | None = None, tenants=None) -> dict[str, int]:
-    """Every state in SYNC_STATES with its count of accounts, across all tenants or those of `tenants`
-    (a queryset or list of tenants)."""
+def seller_accounts_by_sync_state(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Every state in SYNC_STATES with its count of accounts, across all tenants."""
     now = now or timezone.now()
     with scopes_disabled():
-        accounts = SellerAccount.objects.all() if tenants is None else SellerAccount.objects.filter(tenant__in=tenants)
-        rows = accounts.annotate(state=sync_state_expression(now=now)).values("state").annotate(n=Count("pk")).order_by()
+        rows = (
+            SellerAccount.objects.annotate(state=sync_state_expression(now=now))
+            .values("state").annotate(n=Count("pk")).order_by()
+        )
         counts = {row["state"]: row["n"] for row in rows}
     return {name: counts.get(name, 0) for name in SYNC_STATES}

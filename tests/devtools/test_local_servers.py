@@ -2,9 +2,11 @@
 the real ones when they answer, and the private ones stopped when the command ends."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,16 @@ CONNECT = (
 )
 
 
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def spare_ports(count: int) -> list[int]:
+    """Distinct free ports (each held until all are chosen, so none is picked twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def answers(port: int) -> bool:
@@ -40,24 +48,25 @@ def with_servers(code: str, *, tmp_path: Path, **env) -> subprocess.CompletedPro
 
 
 @pytest.fixture
-def reachable_tmp_path(tmp_path):
-    """As root the private PostgreSQL runs as another user, who must reach its folder."""
-    for folder in (tmp_path, *tmp_path.parents):
-        if folder == Path("/tmp") or folder == Path("/"):
-            break
-        folder.chmod(folder.stat().st_mode | 0o055)
-    return tmp_path
+def reachable_tmp_path():
+    """A folder of its own directly under the system's temporary folder, open to other users: as root
+    the private PostgreSQL runs as another user, who must reach it (pytest's own tmp_path sits in a
+    folder pytest keeps at mode 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="casetracker-local-servers-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_private_servers_start_where_nothing_answers_and_stop_after_the_command(reachable_tmp_path):
-    db_port, redis_port = spare_port(), spare_port()
+    db_port, redis_port = spare_ports(2)
 
     finished = with_servers(CONNECT, tmp_path=reachable_tmp_path,
                             DATABASE_URL=f"postgres://127.0.0.1:{db_port}/casetracker",
                             REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
 
-    assert finished.returncode == 0, finished.stderr
-    assert finished.stdout.split() == ["1", "True"]
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert finished.stdout.split() == ["1", "True"], finished.stderr
     assert "started a private PostgreSQL" in finished.stderr and "started a private Redis" in finished.stderr
     assert (reachable_tmp_path / "services" / "postgres" / "data" / "PG_VERSION").exists()
     assert not answers(db_port) and not answers(redis_port), "stopped when the command ended"

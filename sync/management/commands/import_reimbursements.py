@@ -28,8 +28,8 @@ class Command(BaseCommand):
                             help="import the report even if it looks like another seller account's (wrong "
                                  "currencies, or case IDs of another account); the run records the override")
         parser.add_argument("--progress-every", type=int, default=50_000, metavar="N",
-                            help="not on a terminal, report progress on standard error every N lines (default 50000, 0 for "
-                                 "never); on a terminal a progress bar shows instead")
+                            help="off a terminal, report progress on standard error every N lines (default "
+                                 "50000, 0 for never); on a terminal a progress bar shows instead")
 
     def handle(self, *args, path: str, seller_account: str, progress_every: int, force_account: bool, **options):
         with scopes_disabled():
