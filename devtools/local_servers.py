@@ -22,6 +22,7 @@ database in whichever server answers, as it does with a real one.
 
 import getpass
 import glob
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -30,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,17 +197,38 @@ def as_user(run_as: tuple[int, int] | None) -> dict:
     return {} if run_as is None else {"user": run_as[0], "group": run_as[1], "extra_groups": []}
 
 
+def postgres_home(run_as: tuple[int, int] | None) -> Path:
+    """`.services/postgres`, owned by the user PostgreSQL runs as. When that user cannot reach it (a
+    checkout under a private home folder, as root), a folder of this checkout's own under the system's
+    temporary folder instead."""
+    home = SERVICES / "postgres"
+    home.mkdir(parents=True, exist_ok=True)
+    if run_as is None:
+        return home
+    _chown_tree(home, run_as)
+    if subprocess.run(["test", "-w", str(home)], check=False, **as_user(run_as)).returncode == 0:
+        return home
+    checkout = hashlib.sha1(str(SERVICES).encode()).hexdigest()[:10]
+    home = Path(tempfile.gettempdir()) / f"casetracker-services-{checkout}" / "postgres"
+    home.mkdir(parents=True, exist_ok=True)
+    home.parent.chmod(0o755)
+    _chown_tree(home, run_as)
+    say(f"the user PostgreSQL runs as cannot reach {SERVICES}: its data goes to {home}")
+    return home
+
+
+def _chown_tree(folder: Path, run_as: tuple[int, int]) -> None:
+    for path in (folder, *folder.rglob("*")):
+        os.chown(path, *run_as, follow_symlinks=False)
+
+
 def postgres_start(url: DatabaseUrl) -> Private:
     port = url.port if url.host else (5432 if not tcp_answers("127.0.0.1", 5432) else spare_port())
     user = url.user or getpass.getuser()
-    home = SERVICES / "postgres"
-    data, log = home / "data", home / "postgres.log"
-    home.mkdir(parents=True, exist_ok=True)
     bin_dir = postgres_bin()
     run_as = postgres_run_as()
-    if run_as is not None:
-        for path in (home, *home.rglob("*")):
-            os.chown(path, *run_as, follow_symlinks=False)
+    home = postgres_home(run_as)
+    data, log = home / "data", home / "postgres.log"
     if not (data / "PG_VERSION").exists():
         say(f"creating a PostgreSQL cluster in {data} (superuser {user}, trust on 127.0.0.1 only)")
         subprocess.run(
