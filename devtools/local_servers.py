@@ -321,14 +321,15 @@ def run(command: list[str]) -> int:
     for server in started:
         env.update(server.env)
     # Ctrl-C reaches the command (same process group) and ends it; we wait for it, then stop the servers.
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # Ignored only once the command has started: it would inherit an ignored SIGINT and never stop.
     try:
         child = subprocess.Popen(command, env=env)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, lambda *_: child.terminate())
         return child.wait()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         servers_stop(started)
 
 

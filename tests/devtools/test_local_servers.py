@@ -3,6 +3,7 @@ the real ones when they answer, and the private ones stopped when the command en
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +71,26 @@ def test_private_servers_start_where_nothing_answers_and_stop_after_the_command(
     assert "started a private PostgreSQL" in finished.stderr and "started a private Redis" in finished.stderr
     assert (reachable_tmp_path / "services" / "postgres" / "data" / "PG_VERSION").exists()
     assert not answers(db_port) and not answers(redis_port), "stopped when the command ended"
+
+
+def test_ctrl_c_ends_the_command_and_then_the_private_servers(reachable_tmp_path):
+    db_port, redis_port = spare_ports(2)
+    environment = {**os.environ, "LOCAL_SERVERS_DIR": str(reachable_tmp_path / "services"),
+                   "DATABASE_URL": f"postgres://127.0.0.1:{db_port}/casetracker",
+                   "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    wrapper = subprocess.Popen(
+        [sys.executable, "-m", "devtools.local_servers", "--", sys.executable, "-c",
+         "import time; print('started', flush=True); time.sleep(120)"],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    assert wrapper.stdout.readline() == "started\n"
+
+    os.killpg(wrapper.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+
+    assert wrapper.wait(timeout=60) != 0, "the command was interrupted, not finished"
+    assert "stopped the private PostgreSQL" in wrapper.stderr.read()
+    assert not answers(db_port) and not answers(redis_port)
 
 
 @pytest.fixture
