@@ -178,12 +178,14 @@ def opportunity_restore(*, opportunity: Opportunity, actor) -> Opportunity:
 
 
 def case_from_opportunity(opportunity: Opportunity) -> Case:
-    """A case filled in from the opportunity, not saved: what staff see on the admin's add form."""
+    """A case filled in from the opportunity, not saved: what staff see on the admin's add form. An unvalued
+    one claims 0 in the account's first currency, which staff must correct before the case can be saved."""
     return Case(
         tenant_id=opportunity.tenant_id, seller_account_id=opportunity.seller_account_id,
         reimbursement_type=opportunity.claim_type, sku=opportunity.sku, fnsku=opportunity.fnsku,
         asin=opportunity.asin, product_title=opportunity.title, units_claimed=opportunity.units_open or None,
-        claimed_amount=opportunity.amount or Decimal(0), currency=opportunity.currency,
+        claimed_amount=opportunity.amount or Decimal(0),
+        currency=opportunity.currency or next(iter(opportunity.seller_account.currencies), ""),
         event_date=opportunity.event_date, claim_window_closes_on=opportunity.window_closes_on,
         claim_deadline=opportunity.window_closes_on, date_filed=timezone.localdate(),
         internal_note=f"From the inventory ledger: reference ID {opportunity.reference_id}.",
