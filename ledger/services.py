@@ -18,12 +18,11 @@ from .detection import (
     ADJUSTMENTS, DETECTED_CODES, REIMBURSED_REASONS, Line, Reimbursed, events_of, lines_by_fnsku, unit_value,
 )
 from .models import ClaimWindow, Opportunity, SkuPrice
+from .windows import DEFAULT_WINDOWS, default_window
 
 DETECT_CHUNK = 5_000
 """FNSKUs read and written per round of detection."""
 UPSERT_BATCH = 500
-DEFAULT_WINDOW = (30, 60)
-"""Days (opens, closes) for a claim type without a `ClaimWindow` row: Amazon's lost or damaged in a warehouse."""
 
 
 class OpportunityRefused(Exception):
@@ -62,6 +61,19 @@ def ledger_lines_insert_staged(
         fnskus.update(row[0] for row in reconciled)
         cursor.execute("DROP TABLE ledger_new_lines")
     return LinesStored(rows_new, len(reconciled), sorted(fnskus))
+
+
+def claim_windows_ensure() -> int:
+    """Add the default claim windows (`ledger.windows`) that have no row; never changes one staff edited.
+    Returns how many were added."""
+    added = 0
+    for (marketplace, claim_type), (opens, closes, note) in DEFAULT_WINDOWS.items():
+        _, created = ClaimWindow.objects.get_or_create(
+            marketplace=marketplace, claim_type=claim_type,
+            defaults={"opens_after_days": opens, "closes_after_days": closes, "note": note},
+        )
+        added += created
+    return added
 
 
 def _windows(marketplace: str) -> dict[str, tuple[int, int]]:
@@ -133,7 +145,7 @@ def _detect_chunk(seller_account: SellerAccount, fnskus: list[str], windows: dic
     for fnsku in fnskus:
         for event in events_of(lines[fnsku], reimbursed.get(fnsku, ())):
             value = unit_value(reimbursed_per_unit=per_unit.get(fnsku), staff_price=prices.get(event.sku))
-            opens, closes = windows.get(event.claim_type, DEFAULT_WINDOW)
+            opens, closes = windows.get(event.claim_type) or default_window(seller_account.marketplace, event.claim_type)
             amount = quantize(value.per_unit * event.units_open) if value.per_unit is not None else None
             rows.append((
                 event.claim_type, fnsku, event.reference_id, event.sku, event.asin, event.title[:500],

@@ -8,7 +8,7 @@ import pytest
 from cases.models import Case
 from ledger.models import ClaimWindow, Opportunity, OpportunityState
 from ledger.services import (
-    OpportunityRefused, case_from_opportunity, opportunities_detect, opportunity_claim, opportunity_dismiss,
+    OpportunityRefused, case_from_opportunity, claim_windows_ensure, opportunities_detect, opportunity_claim, opportunity_dismiss,
     opportunity_restore,
 )
 from tests.ledger.helpers import add_reimbursement, days_ago, import_rows, row
@@ -42,6 +42,7 @@ def test_an_opportunity_is_future_before_its_window_opens_ready_inside_and_expir
 
 
 def test_staff_edit_a_window_and_detection_follows(acme_amazon, lost_two):
+    claim_windows_ensure()
     ClaimWindow.objects.filter(marketplace="amazon", claim_type="lost_warehouse").update(closes_after_days=45)
     assert opportunities_detect(seller_account=acme_amazon) == 1
     lost_two.refresh_from_db()
