@@ -1,8 +1,11 @@
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
+
+from ledger.selectors import funnel_list, unvalued_open_count
 
 from .chart import bar_chart
 from .selectors import currency_summary_list, seller_account_from_query
@@ -23,4 +26,7 @@ def dashboard(request, tenant):
         "seller_accounts": seller_accounts,
         "selected_account": selected,
         "panels": panels,
+        "funnels": funnel_list(tenant=tenant, seller_account=selected, today=timezone.localdate()),
+        "unvalued_count": unvalued_open_count(tenant=tenant, seller_account=selected),
+        "identified_url": reverse("ledger:identified", args=[tenant.slug]),
     })
