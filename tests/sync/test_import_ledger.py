@@ -100,3 +100,40 @@ def test_a_line_of_another_account_or_tenant_never_touches_this_ones_opportuniti
     assert (ours.units_open, ours.value_per_unit, ours.amount, ours.currency) == (1, Decimal("12.50"), Decimal("12.50"), "USD")
     with scope(tenant=globex_amazon.tenant):
         assert Opportunity.objects.get(tenant=globex_amazon.tenant).units_open == 3
+
+
+def test_staff_upload_a_ledger_in_admin(sam_client, acme_amazon):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("admin:sync_syncrun_upload_ledger")
+    bad = SimpleUploadedFile("bad.csv", "".join(ledger_lines([row(), row(quantity="")], delimiter=",")).encode())
+    response = sam_client.post(url, {"seller_account": acme_amazon.pk, "report": bad})
+    assert response.status_code == 200
+    assert "Line 3, <code>Quantity</code>: is empty" in response.content.decode()
+    assert LedgerLine.objects.count() == 0
+    good = SimpleUploadedFile("good.csv", "".join(ledger_lines([row()], delimiter=",")).encode())
+    response = sam_client.post(url, {"seller_account": acme_amazon.pk, "report": good})
+    assert response.status_code == 302
+    assert (LedgerLine.objects.count(), Opportunity.objects.count()) == (1, 1)
+    assert sam_client.get(reverse("admin:sync_syncrun_changelist")).status_code == 200
+
+
+def test_a_reimbursements_report_settles_and_values_the_opportunities_of_its_fnskus(acme_amazon):
+    from sync.ingest import import_report
+    from sync.models import RunKind
+    from sync.report_writer import report_header, report_line
+    from tests.ledger.helpers import days_ago
+
+    import_rows(acme_amazon, [row(quantity=-3, on=days_ago(40))])
+    approved = f"{days_ago(10).isoformat()}T10:00:00+00:00"
+    line = report_line({
+        "approval-date": approved, "reimbursement-id": "R77", "reason": "Lost_Warehouse", "sku": "SKU-1",
+        "fnsku": "X000000001", "asin": "B000000001", "currency-unit": "USD", "amount-per-unit": "9.00",
+        "amount-total": "18.00", "quantity-reimbursed-cash": "2", "quantity-reimbursed-inventory": "0",
+        "quantity-reimbursed-total": "2",
+    })
+    import_report(seller_account=acme_amazon, lines=[report_header() + "\n", line + "\n"], source="r.tsv",
+                  kind=RunKind.FILE)
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.units_open, opportunity.amount, opportunity.value_source) == (1, Decimal("9.00"), "reimbursement")
