@@ -3,7 +3,10 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from django.contrib.auth import get_user_model
+
 from devtools.demo import demo_seed
+from devtools.demo_ledger import demo_ledger_seed
 
 ALLOW_FLAG = "--allow-production"
 
@@ -29,6 +32,9 @@ class Command(BaseCommand):
             )
         password = os.environ.get("DEMO_PASSWORD", "demo-password")
         result = demo_seed(password=password)
+        claimed = demo_ledger_seed(staff=get_user_model().objects.get(username="staff"))
+        if claimed:
+            self.stdout.write(f"Claimed {claimed} identified amounts from the demo inventory ledgers.")
         if result.cases_created:
             self.stdout.write(f"Created {result.cases_created} demo cases.")
         else:
