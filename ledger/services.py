@@ -22,7 +22,6 @@ from .windows import DEFAULT_WINDOWS, default_window
 
 DETECT_CHUNK = 5_000
 """FNSKUs read and written per round of detection."""
-UPSERT_BATCH = 500
 
 
 class OpportunityRefused(Exception):
@@ -40,7 +39,8 @@ class LinesStored:
 def ledger_lines_insert_staged(
     *, seller_account: SellerAccount, staging_table: str, source: str, run_id: int | None = None
 ) -> LinesStored:
-    """Store the staged lines not seen before, and update Amazon's reconciliation counts on those seen.
+    """Update Amazon's reconciliation counts on the staged lines stored before (first: the lines this import
+    adds need none), and store the lines not seen before.
 
     Runs in the caller's transaction, under the account's lock (that every writer of its records holds:
     detection reads them). The staging table has `sync.ledger_report.STAGING_COLUMNS`.
@@ -49,16 +49,15 @@ def ledger_lines_insert_staged(
     params = {"tenant_id": seller_account.tenant_id, "seller_account_id": seller_account.pk, "source": source,
               "run_id": run_id}
     with connection.cursor() as cursor:
+        cursor.execute(sql.reconcile_sql(staging_table=staging_table), params)
+        reconciled = cursor.fetchall()
+        fnskus = {row[0] for row in reconciled}
         cursor.execute(sql.numbered_sql(staging_table=staging_table), params)
         cursor.execute(sql.INSERT_SQL, params)
         rows_new = max(cursor.rowcount, 0)
-        fnskus = set()
         if rows_new:
             cursor.execute(sql.NEW_FNSKUS_SQL)
             fnskus.update(row[0] for row in cursor.fetchall())
-        cursor.execute(sql.reconcile_sql(staging_table=staging_table), params)
-        reconciled = cursor.fetchall()
-        fnskus.update(row[0] for row in reconciled)
         cursor.execute("DROP TABLE ledger_new_lines")
     return LinesStored(rows_new, len(reconciled), sorted(fnskus))
 
@@ -153,16 +152,11 @@ def _detect_chunk(seller_account: SellerAccount, fnskus: list[str], windows: dic
                 amount, value.currency, value.source, event.date + dt.timedelta(days=opens),
                 event.date + dt.timedelta(days=closes),
             ))
-    changed = 0
+    if not rows:
+        return 0
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), UPSERT_BATCH):
-            batch = rows[start:start + UPSERT_BATCH]
-            cursor.execute(
-                sql.upsert_sql(rows=len(batch)),
-                [seller_account.tenant_id, seller_account.pk, *(value for row in batch for value in row)],
-            )
-            changed += max(cursor.rowcount, 0)
-    return changed
+        cursor.execute(sql.UPSERT_SQL, [seller_account.tenant_id, seller_account.pk, *map(list, zip(*rows))])
+        return max(cursor.rowcount, 0)
 
 
 def opportunity_dismiss(*, opportunity: Opportunity, actor, reason: str) -> Opportunity:

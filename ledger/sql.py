@@ -34,9 +34,10 @@ INSERT INTO ledger_ledgerline (
 SELECT %(tenant_id)s, %(seller_account_id)s, {", ".join("s." + c for c in LINE_COLUMNS)},
     s.fingerprint, s.occurrence, %(source)s, s.line, %(run_id)s
 FROM ledger_new_lines s
-ORDER BY s.line
-ON CONFLICT (seller_account_id, fingerprint, occurrence) DO NOTHING
 """
+"""A plain insert: the lines were found new under the account's lock, which every writer holds, so the unique
+constraint is a last guard only (a violation would roll the import back whole); `ON CONFLICT` would make
+each of a million inserts a speculative one."""
 
 NEW_FNSKUS_SQL = "SELECT DISTINCT fnsku FROM ledger_new_lines"
 
@@ -93,17 +94,16 @@ UPSERT_COLUMNS = tuple(name for name, _ in _UPSERT_TYPES)
 _FIGURES = UPSERT_COLUMNS[3:]
 
 
-def upsert_sql(*, rows: int) -> str:
-    """Write detected events: new ones inserted, known ones updated where a figure changed. Never touches
-    what staff decided (`case`, `dismissed_*`)."""
-    placeholders = ", ".join(["(" + ", ".join(f"%s::{sql_type}" for _, sql_type in _UPSERT_TYPES) + ")"] * rows)
-    return f"""
+UPSERT_SQL = f"""
 INSERT INTO ledger_opportunity (
     tenant_id, seller_account_id, {", ".join(UPSERT_COLUMNS)}, dismiss_reason, detected_at, updated_at
 )
-SELECT %s, %s, v.*, '', now(), now() FROM (VALUES {placeholders}) AS v ({", ".join(UPSERT_COLUMNS)})
+SELECT %s, %s, v.*, '', now(), now()
+FROM unnest({", ".join(f"%s::{sql_type}[]" for _, sql_type in _UPSERT_TYPES)}) AS v ({", ".join(UPSERT_COLUMNS)})
 ON CONFLICT (seller_account_id, fnsku, reference_id, claim_type) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in _FIGURES)}, updated_at = now()
 WHERE ({", ".join("ledger_opportunity." + c for c in _FIGURES)})
       IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in _FIGURES)})
 """
+"""Write detected events, one array per column: new ones inserted, known ones updated where a figure
+changed. Never touches what staff decided (`case`, `dismissed_*`)."""

@@ -65,7 +65,6 @@ def ingest_ledger(
         cursor.execute(SESSION_SQL)
         cursor.execute(CREATE_STAGING_SQL)
         rows_read = _copy(cursor, read_ledger_copy(lines, source=source))
-        cursor.execute(f"ANALYZE {STAGING_TABLE}")
         stored = ledger_lines_insert_staged(
             seller_account=seller_account, staging_table=STAGING_TABLE, source=source, run_id=run_id
         )

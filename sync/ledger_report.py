@@ -192,10 +192,8 @@ def _read_header(lines: Iterator[str], source: str) -> _Header:
 
 
 _IDENTITY = tuple(index for index, column in enumerate(LEDGER_COLUMNS) if column.identity)
-_CHECKS = tuple(
-    (index, column.parse, column.limit, column.cut) for index, column in enumerate(LEDGER_COLUMNS)
-)
 _TEXTS = tuple(index for index, column in enumerate(LEDGER_COLUMNS) if column.sql_type == "text")
+_TABS = len(LEDGER_COLUMNS) - 1
 """The columns whose values are escaped for COPY; the others are dates, numbers or COPY's NULL."""
 
 
@@ -205,32 +203,35 @@ def _escaped(text: str) -> str:
     return text
 
 
+_PARSED = tuple((index, column.parse) for index, column in enumerate(LEDGER_COLUMNS) if column.parse)
+_LIMITED = tuple(
+    (index, column.limit, column.cut) for index, column in enumerate(LEDGER_COLUMNS) if column.limit
+)
+
+
 def _parse_line(number: int, fields: list[str], header: _Header, problems: _Problems) -> tuple[str, list[str]] | None:
     """The line's fingerprint and its values as COPY text in `LEDGER_COLUMNS` order, or None if it is bad
-    (each bad value noted, naming the column as the file does)."""
+    (each bad value noted, naming the column as the file does). Every value is read, so that a bad line
+    names all of its bad values."""
     width = len(fields)
-    texts = []
+    texts = [fields[position].strip() if position < width else "" for position in header.positions]
     bad = False
-    for (index, parse, limit, cut), position in zip(_CHECKS, header.positions, strict=True):
-        text = fields[position].strip() if position < width else ""
-        if parse is not None:
-            try:
-                text = parse(text)[1]
-            except BadValue as error:
-                problems.add(number, header.shown[index], str(error))
-                bad = True
-                continue
-        elif limit and len(text) > limit:
+    for index, parse in _PARSED:
+        try:
+            texts[index] = parse(texts[index])[1]
+        except BadValue as error:
+            problems.add(number, header.shown[index], str(error))
+            bad = True
+    for index, limit, cut in _LIMITED:
+        if len(texts[index]) > limit:
             if cut:
-                text = text[:limit]
+                texts[index] = texts[index][:limit]
             else:
                 problems.add(number, header.shown[index], f"is longer than {limit} characters")
                 bad = True
-                continue
-        texts.append(text)
     if bad:
         return None
-    return fingerprint(texts[i] for i in _IDENTITY), texts
+    return fingerprint([texts[i] for i in _IDENTITY]), texts
 
 
 def _fields(text: str, delimiter: str) -> list[str]:
@@ -265,8 +266,11 @@ def read_ledger_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
         parsed = _parse_line(number, fields, header, problems)
         if parsed is not None:
             print_, texts = parsed
-            for index in _TEXTS:
-                texts[index] = _escaped(texts[index])
-            yield f"{number}\t{print_}\t" + "\t".join(texts) + "\n"
+            line = "\t".join(texts)
+            if line.count("\t") != _TABS or "\n" in line or "\r" in line or "\\" in line.replace(NULL, ""):
+                for index in _TEXTS:
+                    texts[index] = _escaped(texts[index])
+                line = "\t".join(texts)
+            yield f"{number}\t{print_}\t{line}\n"
     if problems.count:
         raise ReportError(source=source, problems=problems.kept, problem_count=problems.count)

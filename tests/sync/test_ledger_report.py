@@ -81,3 +81,16 @@ def test_a_future_date_is_refused():
 def test_an_empty_file_is_refused():
     with pytest.raises(ReportError, match="the file is empty"):
         list(read_ledger_copy([], source="t"))
+
+
+def test_a_value_longer_than_its_column_is_refused_and_a_long_title_cut():
+    with pytest.raises(ReportError, match="line 2, FNSKU: is longer than 20 characters"):
+        list(read_ledger_copy(ledger_lines([{**ROW, "fnsku": "X" * 21}]), source="t"))
+    (line,) = read_ledger_copy(ledger_lines([{**ROW, "title": "T" * 600}]), source="t")
+    assert fields(line)[6] == "T" * 500
+
+
+def test_tabs_backslashes_and_a_literal_null_marker_in_a_csv_field_are_escaped_for_copy():
+    (line,) = read_ledger_copy(ledger_lines([{**ROW, "title": "a\tb\\c", "msku": "\\N"}], delimiter=","), source="t")
+    values = fields(line)
+    assert (values[5], values[6]) == ("\\\\N", "a\\tb\\\\c")
