@@ -119,3 +119,39 @@ def ledger_bench_file(lines: int, fnskus: int) -> str:
     if not os.path.exists(path):
         ledger_file_write(path, lines=lines, fnskus=fnskus)
     return path
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What no design of this import can beat on this host: reading and parsing the file in Python alone,
+    and PostgreSQL's COPY of the parsed lines into an unindexed temporary table alone."""
+
+    lines: int
+    parse_seconds: float
+    copy_seconds: float
+
+
+def ledger_floor(path: str) -> Floor:
+    from django.db import transaction
+
+    from sync.ledger_ingest import CREATE_STAGING_SQL, STAGING_TABLE
+    from sync.ledger_report import STAGING_COLUMNS, read_ledger_copy
+
+    parsed = os.path.join(tempfile.gettempdir(), "ledger-bench-parsed.copy")
+    started = time.perf_counter()
+    lines = 0
+    with open(path, "rb") as stream, open(parsed, "w", encoding="utf-8") as out:
+        for line in read_ledger_copy(decode_lines(stream), source=path):
+            out.write(line)
+            lines += 1
+    parse_seconds = time.perf_counter() - started
+    with transaction.atomic(), connection.cursor() as cursor, open(parsed, encoding="utf-8") as source:
+        cursor.execute(CREATE_STAGING_SQL)
+        started = time.perf_counter()
+        with cursor.copy(f"COPY {STAGING_TABLE} ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+            while block := source.read(1 << 20):
+                copy.write(block)
+        copy_seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    os.remove(parsed)
+    return Floor(lines, parse_seconds, copy_seconds)

@@ -1,6 +1,6 @@
 """The set-based SQL of the ledger: storing a staged file's lines and writing detected opportunities."""
 
-from .detection import ADJUSTMENTS
+from .detection import ADJUSTMENTS, DETECTED_CODES
 
 LINE_COLUMNS = (
     "date", "fnsku", "asin", "msku", "title", "event_type", "reference_id", "quantity", "fulfillment_center",
@@ -61,13 +61,22 @@ RETURNING l.fnsku
 """
 
 
-DETECTION_LINES_SQL = """
-SELECT fnsku, date, reference_id, reason, quantity, fulfillment_center, msku, asin, title, unreconciled_quantity
-FROM ledger_ledgerline
-WHERE seller_account_id = %(seller_account_id)s AND fnsku = ANY(%(fnskus)s)
-  AND event_type = %(event_type)s AND reason = ANY(%(reasons)s)
-ORDER BY fnsku, date, id
+DETECTION_LINES_SQL = f"""
+SELECT f.fnsku, l.date, l.reference_id, l.reason, l.quantity, l.fulfillment_center, l.msku, l.asin, l.title,
+       l.unreconciled_quantity
+FROM unnest(%(fnskus)s::text[]) AS f (fnsku)
+CROSS JOIN LATERAL (
+    SELECT * FROM ledger_ledgerline
+    WHERE seller_account_id = %(seller_account_id)s AND fnsku = f.fnsku
+      AND event_type = '{ADJUSTMENTS}' AND reason IN ({", ".join(f"'{code}'" for code in sorted(DETECTED_CODES))})
+    OFFSET 0
+) l
+ORDER BY f.fnsku, l.date, l.id
 """
+"""The lines detection reads, looked up FNSKU by FNSKU in the partial index `ledger_detected_lines` (whose
+condition these literals repeat), by a lateral join that `OFFSET 0` keeps apart: one probe per FNSKU, whatever
+the statistics say. A list of FNSKUs in `= ANY` was applied as a filter over all of the account's detected
+lines, once per chunk."""
 
 REIMBURSED_SQL = """
 SELECT fnsku, (approval_date AT TIME ZONE 'UTC')::date, quantity_cash + quantity_inventory

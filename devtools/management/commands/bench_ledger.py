@@ -5,7 +5,7 @@ from django_scopes import scopes_disabled
 
 from devtools.ledgerbench import (
     FIRST_IMPORT_RATE, MEMORY_BUDGET_MB, REIMPORT_RATE, bench_account, bench_account_clear, bench_database_check,
-    ledger_bench_file, ledger_import_timed,
+    ledger_bench_file, ledger_floor, ledger_import_timed,
 )
 
 
@@ -16,8 +16,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--lines", type=int, default=1_000_000)
         parser.add_argument("--fnskus", type=int, default=50_000)
+        parser.add_argument("--floor", action="store_true",
+                            help="Also time parsing alone and COPY alone: the floor of any design on this host.")
 
-    def handle(self, *args, lines: int, fnskus: int, **options):
+    def handle(self, *args, lines: int, fnskus: int, floor: bool, **options):
         try:
             name = bench_database_check()
         except ValueError as error:
@@ -30,9 +32,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {path}")
             first = ledger_import_timed(account, path)
             again = ledger_import_timed(account, path)
+            bottom = ledger_floor(path) if floor else None
         for label, figures, target in (("first import", first, FIRST_IMPORT_RATE), ("re-import", again, REIMPORT_RATE)):
             self.stdout.write(
                 f"{label}: {figures.lines:,} lines in {figures.seconds:.1f} s = {figures.rate:,.0f} lines/s "
                 f"(target {target:,}); {figures.new:,} new, {figures.opportunities_changed:,} opportunities "
                 f"added or changed; peak RSS grew {figures.rss_growth_mb:.0f} MB (budget {MEMORY_BUDGET_MB})"
+            )
+        if bottom is not None:
+            self.stdout.write(
+                f"floor: parsing alone {bottom.lines / bottom.parse_seconds:,.0f} lines/s "
+                f"({bottom.parse_seconds:.1f} s); COPY of the parsed lines alone "
+                f"{bottom.lines / bottom.copy_seconds:,.0f} lines/s ({bottom.copy_seconds:.1f} s)"
             )
