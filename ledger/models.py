@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case as When_, Q, Value, When
+from django.db.models import Case as SqlCase
+from django.db.models import Q, Value, When
 from django_scopes import ScopedManager
 
 from accounts.models import Marketplace, SellerAccount, Tenant
@@ -154,7 +155,7 @@ class OpportunityQuerySet(models.QuerySet):
     def with_state(self, *, today: dt.date):
         """Each opportunity's state on `today`, as `state`: the stored facts first (dismissed, claimed,
         resolved), then where today falls in the claim window."""
-        return self.annotate(state=When_(
+        return self.annotate(state=SqlCase(
             When(dismissed_at__isnull=False, then=Value(OpportunityState.DISMISSED.value)),
             When(case__isnull=False, then=Value(OpportunityState.CLAIMED.value)),
             When(units_open__lte=0, then=Value(OpportunityState.RESOLVED.value)),
