@@ -155,3 +155,41 @@ def ledger_floor(path: str) -> Floor:
         transaction.set_rollback(True)
     os.remove(parsed)
     return Floor(lines, parse_seconds, copy_seconds)
+
+
+PAGE_USER = "ledger-bench-seller"
+
+
+def pages_timed(account: SellerAccount, *, runs: int = 10) -> list[tuple[str, float, float]]:
+    """(page, median ms, budget ms) of the Identified page (first page, a state filter) and the dashboard, as a
+    member of the bench tenant with DEBUG off, in process (no network), after `WARMUPS` requests each."""
+    import statistics
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+    from django.urls import reverse
+
+    from accounts.models import Membership
+    from devtools.measure import WARMUPS
+
+    user, _ = get_user_model().objects.get_or_create(username=PAGE_USER)
+    Membership.objects.get_or_create(user=user, tenant=account.tenant)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    slug = account.tenant.slug
+    plan = [("Identified, first page", reverse("ledger:identified", args=[slug]), 100),
+            ("Identified, ready only", reverse("ledger:identified", args=[slug]) + "?state=ready", 100),
+            ("Dashboard", reverse("dashboard:index", args=[slug]), 30)]
+    results = []
+    with override_settings(DEBUG=False):
+        for name, url, budget in plan:
+            samples = []
+            for run in range(WARMUPS + runs):
+                started = time.perf_counter()
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise ValueError(f"GET {url} answered {response.status_code}")
+                if run >= WARMUPS:
+                    samples.append((time.perf_counter() - started) * 1000)
+            results.append((name, statistics.median(samples), budget))
+    return results

@@ -223,7 +223,7 @@ class Opportunity(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "window_closes_on", "id"], name="opportunity_t_closes"),
+            models.Index(fields=["tenant", "window_closes_on", "-amount", "id"], name="opportunity_t_closes"),
             models.Index(fields=["seller_account", "fnsku"], name="opportunity_account_fnsku"),
         ]
 

@@ -63,7 +63,10 @@ def identified(request, tenant):
     today = timezone.localdate()
     form, seller_accounts, base, opportunities = _filtered(request, tenant, today)
     counts = opportunity_state_counts(opportunities=base)
-    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    state = form.cleaned_data.get("state") if form.is_valid() else ""
+    paginator = Paginator(opportunities, PAGE_SIZE)
+    paginator.count = counts[state] if state else sum(counts.values())  # the counts just read: no second scan
+    page = paginator.get_page(request.GET.get("page"))
     for opportunity in page:
         opportunity.closes_text = closes_text(opportunity, today)
         opportunity.state_label = OpportunityState(opportunity.state).label

@@ -62,3 +62,10 @@ def test_a_seller_never_sees_another_tenants_opportunities(charlie_client, globe
     export = b"".join(charlie_client.get(reverse("ledger:export", args=[globex.slug])).streaming_content).decode()
     assert "XGLOBEX" in export and "XREADY" not in export
     assert charlie_client.get(reverse("ledger:identified", args=[acme.slug])).status_code == 404
+
+
+def test_the_result_count_follows_the_state_filter(alice_client, acme, ledger):
+    response = alice_client.get(reverse("ledger:identified", args=[acme.slug]), {"state": "ready"})
+    assert response.context["page"].paginator.count == 1
+    response = alice_client.get(reverse("ledger:identified", args=[acme.slug]))
+    assert response.context["page"].paginator.count == 4

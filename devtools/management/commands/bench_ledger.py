@@ -5,7 +5,7 @@ from django_scopes import scopes_disabled
 
 from devtools.ledgerbench import (
     FIRST_IMPORT_RATE, MEMORY_BUDGET_MB, REIMPORT_RATE, bench_account, bench_account_clear, bench_database_check,
-    ledger_bench_file, ledger_floor, ledger_import_timed,
+    ledger_bench_file, ledger_floor, ledger_import_timed, pages_timed,
 )
 
 
@@ -16,10 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--lines", type=int, default=1_000_000)
         parser.add_argument("--fnskus", type=int, default=50_000)
+        parser.add_argument("--pages", action="store_true",
+                            help="Only time the Identified page and the dashboard of the imported bench tenant.")
         parser.add_argument("--floor", action="store_true",
                             help="Also time parsing alone and COPY alone: the floor of any design on this host.")
 
-    def handle(self, *args, lines: int, fnskus: int, floor: bool, **options):
+    def handle(self, *args, lines: int, fnskus: int, floor: bool, pages: bool, **options):
         try:
             name = bench_database_check()
         except ValueError as error:
@@ -27,6 +29,10 @@ class Command(BaseCommand):
         # An operator's command sets up and clears the bench tenant: no request, no tenant scope.
         with scopes_disabled():
             account = bench_account()
+            if pages:
+                for name, median, budget in pages_timed(account):
+                    self.stdout.write(f"{name}: median {median:.0f} ms (budget {budget} ms)")
+                return
             path = ledger_bench_file(lines, fnskus)
             bench_account_clear(account)
             self.stdout.write(f"{name}: {path}")
