@@ -61,7 +61,18 @@ class Funnel:
         return self.lost + self.expired_unclaimed
 
 
+@dataclass(frozen=True)
+class FunnelSummary:
+    funnels: list[Funnel]
+    unvalued: int
+    """Opportunities still open that no reimbursement or staff price values yet: listed, in no amount."""
+
+
 def funnel_list(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount | None = None) -> list[Funnel]:
+    return funnel_summary(tenant=tenant, today=today, seller_account=seller_account).funnels
+
+
+def funnel_summary(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount | None = None) -> FunnelSummary:
     """Per currency: the amounts identified (ready, future), expired unclaimed, closing within 7, 14 and 30
     days; and, for the cases filed from opportunities, claimed → recovered in cash / returned to inventory
     (valued at the claim's amount per unit) / pending / lost. Never added across currencies.
@@ -82,7 +93,8 @@ def funnel_list(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount
 
     open_ = Q(case__isnull=True, dismissed_at__isnull=True, units_open__gt=0)
     rows = (
-        opportunities.filter(open_).exclude(currency="").order_by().values("currency").annotate(
+        opportunities.filter(open_).order_by().values("currency").annotate(
+            count=Count("id"),
             future=Sum("amount", filter=Q(window_opens_on__gt=today)),
             ready=Sum("amount", filter=Q(window_opens_on__lte=today, window_closes_on__gte=today)),
             expired=Sum("amount", filter=Q(window_closes_on__lt=today)),
@@ -91,7 +103,11 @@ def funnel_list(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount
                 window_closes_on__lte=today + dt.timedelta(days=days))) for days in CLOSING_HORIZONS},
         )
     )
+    unvalued = 0
     for row in rows:
+        if not row["currency"]:
+            unvalued = row["count"]
+            continue
         funnel = of(row["currency"])
         funnel.future, funnel.ready, funnel.expired_unclaimed = (
             row["future"] or ZERO, row["ready"] or ZERO, row["expired"] or ZERO)
@@ -114,13 +130,4 @@ def funnel_list(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount
             funnel.pending += shortfall
         else:
             funnel.lost += shortfall
-    return [funnels[currency] for currency in sorted(funnels)]
-
-
-def unvalued_open_count(*, tenant: Tenant, seller_account: SellerAccount | None = None) -> int:
-    """Opportunities still open that no reimbursement or staff price values yet: listed, in no amount."""
-    opportunities = Opportunity.objects.filter(
-        tenant=tenant, case__isnull=True, dismissed_at__isnull=True, units_open__gt=0, currency="")
-    if seller_account is not None:
-        opportunities = opportunities.filter(seller_account=seller_account)
-    return opportunities.count()
+    return FunnelSummary([funnels[currency] for currency in sorted(funnels)], unvalued)

@@ -79,3 +79,10 @@ def test_the_amount_closing_within_7_14_and_30_days(funnel_data):
 def test_the_dashboard_shows_the_funnel(alice_client, funnel_data):
     page = alice_client.get(reverse("dashboard:index", args=[funnel_data.slug])).content.decode()
     assert "Identified to recovered" in page and "expired unclaimed" in page and "Returned to inventory" in page
+
+
+def test_unvalued_amounts_are_counted_apart_never_in_a_currency(acme, acme_amazon):
+    from ledger.selectors import funnel_summary
+    import_rows(acme_amazon, [row(fnsku="XNOVALUE", ref="N", on=days_ago(40))])
+    summary = funnel_summary(tenant=acme, today=timezone.localdate())
+    assert (summary.funnels, summary.unvalued) == ([], 1)
