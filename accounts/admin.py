@@ -48,7 +48,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
         (None, {"fields": ["tenant", "marketplace", "external_id", "name", "region", "marketplace_ids"]}),
         ("Service", {"fields": ["connected", "service_initiated_on", "needs_reconnect"]}),
         ("Sync", {"fields": [
-            "sync_backend", "sync_interval_hours",
+            "sync_backend", "sync_interval_hours", "ledger_polled",
             "last_synced_at", "next_sync_at", "last_sync_failed_at", "last_sync_error",
         ]}),
         ("SP-API credentials", {"fields": [

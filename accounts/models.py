@@ -106,6 +106,11 @@ class SellerAccount(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_failed_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.TextField(blank=True)
+    ledger_polled = models.BooleanField(
+        "poll the inventory ledger", default=False,
+        help_text="Also fetch the FBA Inventory Ledger on each poll, to identify amounts owed (the seller's "
+                  "authorization must include the Amazon Fulfillment role).",
+    )
     sync_backend = models.CharField(
         max_length=16, choices=SyncBackend.choices, default=SyncBackend.SANDBOX,
         help_text="Walmart has no reimbursements report: use Manual.",

@@ -17,6 +17,8 @@ STAFF_PERMISSIONS = {
     "cases": ["view_case", "add_case", "change_case", "view_reimbursementrecord", "add_reimbursementrecord",
               "view_caseevent"],
     "sync": ["view_syncrun"],
+    "ledger": ["view_opportunity", "change_opportunity", "view_claimwindow", "change_claimwindow",
+               "view_skuprice", "add_skuprice", "change_skuprice", "view_ledgerline"],
 }
 """What the reimbursement team may do in admin: never delete a case, a record or history."""
 

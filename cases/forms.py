@@ -13,7 +13,7 @@ from .records import (
     record_currency_problem,
 )
 from .services import allowed_staff_targets
-from .validation import EDIT_REASON, REASON_FIELDS, claim_changes, claim_problems, edit_reason_problem
+from .validation import EDIT_REASON, claim_changes, claim_problems, edit_reason_problem, reason_fields
 
 
 def _clean_currency(value: str) -> str:
@@ -65,9 +65,10 @@ class CaseAdminForm(forms.ModelForm):
             date_filed=cleaned.get("date_filed"), claim_deadline=cleaned.get("claim_deadline"),
         )
         if self.instance.pk:
+            fields = reason_fields(self.instance)
             changes = claim_changes(
-                before={name: getattr(self.instance, name) for name in REASON_FIELDS},
-                after={name: cleaned[name] for name in REASON_FIELDS if name in cleaned},
+                before={name: getattr(self.instance, name) for name in fields},
+                after={name: cleaned[name] for name in fields if name in cleaned}, fields=fields,
             )
             if missing_reason := edit_reason_problem(changes=changes, reason=cleaned.get(EDIT_REASON, "")):
                 problems[EDIT_REASON] = missing_reason

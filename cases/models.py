@@ -90,6 +90,14 @@ class Case(models.Model):
 
     date_filed = models.DateField()
     claim_deadline = models.DateField(null=True, blank=True)
+    event_date = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="The marketplace event claimed for, on a case created from an identified amount.",
+    )
+    claim_window_closes_on = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="When the claim window of that event closes: the derived claim deadline.",
+    )
     closed_on = models.DateField(null=True, blank=True)
     seller_note = models.TextField(blank=True, help_text="Shown to the seller.")
     internal_note = models.TextField(blank=True, help_text="Never shown to the seller.")

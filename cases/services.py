@@ -9,7 +9,7 @@ from .locks import seller_account_lock
 from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from .sql.recompute import MATCH_SQL, RECOMPUTE_SQL
 from .validation import (
-    EDIT_REASON, REASON_FIELDS, CaseRefused, case_claim_problems, claim_changes, edit_reason_problem,
+    EDIT_REASON, CaseRefused, case_claim_problems, claim_changes, edit_reason_problem, reason_fields,
 )
 
 S = CaseStatus
@@ -88,9 +88,10 @@ def case_update(*, case: Case, actor, reason: str = "") -> Case:
         stored = Case.objects.select_for_update(of=("self",)).select_related("seller_account").get(
             pk=case.pk, tenant_id=case.tenant_id
         )
+        fields = reason_fields(stored)
         changes = claim_changes(
-            before={name: getattr(stored, name) for name in REASON_FIELDS},
-            after={name: getattr(case, name) for name in REASON_FIELDS},
+            before={name: getattr(stored, name) for name in fields},
+            after={name: getattr(case, name) for name in fields}, fields=fields,
         )
         problems = case_claim_problems(case=case, seller_account=stored.seller_account)
         if missing_reason := edit_reason_problem(changes=changes, reason=reason):

@@ -20,6 +20,15 @@ REASON_FIELDS = ("marketplace_case_id", "units_claimed", "claimed_amount", "curr
 """A change of these moves money the seller sees (the claim, or which records count towards it), so
 it needs a reason, which the case's timeline shows."""
 
+DERIVED_DEADLINE_FIELDS = REASON_FIELDS + ("claim_deadline",)
+"""On a case created from an identified amount, the claim deadline is derived from the event's claim window:
+overriding it needs a reason too."""
+
+
+def reason_fields(case: Case) -> tuple[str, ...]:
+    return DERIVED_DEADLINE_FIELDS if case.claim_window_closes_on is not None else REASON_FIELDS
+
+
 EDIT_REASON = "edit_reason"
 """The name of the reason everywhere a refusal names it: the form field and the service's error."""
 
@@ -80,15 +89,15 @@ def _shown(name: str, value) -> str:
 
 CHANGE_LABELS = {
     "marketplace_case_id": "case ID", "units_claimed": "units claimed",
-    "claimed_amount": "claimed amount", "currency": "currency",
+    "claimed_amount": "claimed amount", "currency": "currency", "claim_deadline": "claim deadline",
 }
 
 
-def claim_changes(*, before: dict, after: dict) -> list[str]:
-    """`claimed amount 40.00 → 60.00`, one per field of `REASON_FIELDS` whose value changed."""
+def claim_changes(*, before: dict, after: dict, fields: tuple[str, ...] = REASON_FIELDS) -> list[str]:
+    """`claimed amount 40.00 → 60.00`, one per field of `fields` (`reason_fields` of the case) whose value changed."""
     return [
         f"{CHANGE_LABELS[name]} {_shown(name, before.get(name))} → {_shown(name, after.get(name))}"
-        for name in REASON_FIELDS
+        for name in fields
         if name in after and after[name] != before.get(name)
     ]
 

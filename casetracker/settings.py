@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "jobs",
+    "ledger",
     "dashboard",
     "sync",
     "devtools",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("t/<slug:tenant_slug>/", include("cases.urls")),
     path("t/<slug:tenant_slug>/dashboard/", include("dashboard.urls")),
+    path("t/<slug:tenant_slug>/identified/", include("ledger.urls")),
 ]
 
 handler500 = "casetracker.views.server_error"

@@ -16,6 +16,7 @@ from cases.forms import VoidForm
 from cases.voids import VoidRefused
 from sync.forms import SpApiCredentialsForm
 from sync.ingest import import_report
+from sync.ledger_ingest import import_ledger
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.outbox import poll_request
 from sync.report import ReportError, decode_lines
@@ -23,9 +24,9 @@ from sync.services import seller_account_set_credentials
 from sync.voids import run_void
 
 RUN_FIELDS = [
-    "tenant", "seller_account", "kind", "status", "source", "actor", "started_at", "finished_at",
+    "tenant", "seller_account", "kind", "report", "status", "source", "actor", "started_at", "finished_at",
     "window_start", "window_end", "rows_read", "rows_new", "rows_matched", "cases_changed",
-    "status_changes", "rows_confirmed", "error", "account_guard_override", "voided_at", "voided_by", "void_reason",
+    "status_changes", "rows_confirmed", "opportunities_changed", "error", "account_guard_override", "voided_at", "voided_by", "void_reason",
 ]
 UPLOAD_PERMISSION = "cases.add_reimbursementrecord"
 CREDENTIAL_FIELDS = ["client_id", "client_secret", "refresh_token"]
@@ -55,6 +56,19 @@ class ReportUploadForm(forms.Form):
         field.label_from_instance = account_choice_label
 
 
+class LedgerUploadForm(ReportUploadForm):
+    report = forms.FileField(
+        label="Ledger file",
+        help_text="The FBA Inventory Ledger, detailed view, from Seller Central: comma- or tab-separated, as "
+                  "downloaded.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("force_account")
+        self.fields["seller_account"].help_text = "The Amazon account the ledger was downloaded from."
+
+
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every poll and import, with its counts or its error. Runs are a log: never added or changed here."""
@@ -62,10 +76,10 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/sync/syncrun/change_list.html"
     change_form_template = "admin/sync/syncrun/change_form.html"
     list_display = [
-        "started_at", "tenant", "seller_account", "kind", "status", "source", "rows_read", "rows_new",
+        "started_at", "tenant", "seller_account", "kind", "report", "status", "source", "rows_read", "rows_new",
         "rows_matched", "cases_changed", "status_changes", "short_error",
     ]
-    list_filter = ["status", "kind", "tenant", "seller_account"]
+    list_filter = ["status", "kind", "report", "tenant", "seller_account"]
     list_select_related = ["tenant", "seller_account"]
     search_fields = ["source", "error", "seller_account__external_id"]
     ordering = ["-started_at", "-id"]
@@ -92,6 +106,8 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="sync_syncrun_upload"),
+            path("upload-ledger/", self.admin_site.admin_view(self.ledger_upload_view),
+                 name="sync_syncrun_upload_ledger"),
             path("<path:object_id>/void/", self.admin_site.admin_view(self.void_view), name="sync_syncrun_void"),
             *super().get_urls(),
         ]
@@ -159,6 +175,34 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self, request, "admin/sync/syncrun/upload.html",
             title="Import a reimbursements report", form=form, error=error, submit_label="Import",
             multipart=True,
+        )
+
+
+    def ledger_upload_view(self, request):
+        """Import an Inventory Ledger file through `import_ledger`: all of it, or, with its problems, none."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        form = LedgerUploadForm(request.POST or None, request.FILES or None)
+        error = None
+        if request.method == "POST" and form.is_valid():
+            account, upload = form.cleaned_data["seller_account"], form.cleaned_data["report"]
+            try:
+                run = import_ledger(seller_account=account, lines=decode_lines(upload), source=upload.name,
+                                    kind=RunKind.FILE, actor=request.user)
+            except ReportError as failure:
+                error = failure
+                self.message_user(request, f"Nothing was imported from {upload.name}: fix the lines below and "
+                                           "upload it again.", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Imported {upload.name} into {account.label}: {run.rows_read} lines read, "
+                             f"{run.rows_new} new; {run.opportunities_changed} identified amounts added or changed.",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:sync_syncrun_change", args=[run.pk]))
+        return admin_form_page(
+            self, request, "admin/sync/syncrun/upload_ledger.html",
+            title="Import an inventory ledger", form=form, error=error, submit_label="Import", multipart=True,
         )
 
 

@@ -12,6 +12,7 @@ from accounts.models import SellerAccount
 from cases.account_guard import WrongAccount
 from cases.models import ReimbursementRecord
 from cases.records import StagedLinesRefused, records_insert_staged
+from ledger.services import opportunities_detect
 from monitoring.metrics import import_observed
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import STAGING_COLUMNS, ReportError, ReportProblem, read_report_copy, staging_columns_sql
@@ -73,6 +74,14 @@ class WrongAccountReport(ReportError):
         lines.append(f"  {OVERRIDE_HINT}")
         return "\n".join(lines)
 
+
+OPPORTUNITY_FNSKUS_SQL = """
+SELECT DISTINCT o.fnsku FROM ledger_opportunity o
+WHERE o.seller_account_id = %(seller_account_id)s
+  AND o.fnsku IN (SELECT fnsku FROM sync_report_rows WHERE fnsku <> '')
+"""
+"""The FNSKUs of the report that have opportunities: a reimbursement of one may settle or value them, so
+detection looks at them again (in the same transaction)."""
 
 COPY_BATCH = 1000
 """Lines sent to COPY in one write."""
@@ -146,7 +155,11 @@ def ingest_report(
             raise ReportError(
                 source=source, problems=[ReportProblem(p.line, p.field, p.message) for p in refused.problems]
             ) from None
+        cursor.execute(OPPORTUNITY_FNSKUS_SQL, {"seller_account_id": seller_account.pk})
+        fnskus = [row[0] for row in cursor.fetchall()]
         cursor.execute("DROP TABLE sync_report_rows")
+    if fnskus:
+        opportunities_detect(seller_account=seller_account, fnskus=fnskus)
     return IngestResult(rows_read, **dataclasses.asdict(stored))
 
 

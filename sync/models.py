@@ -11,6 +11,13 @@ class RunKind(models.TextChoices):
     FILE = "file", "Report file import"
 
 
+class RunReport(models.TextChoices):
+    """Which report a run ingested: a poll fetches each in a run of its own, so each fails apart."""
+
+    REIMBURSEMENTS = "reimbursements", "FBA Reimbursements"
+    LEDGER = "ledger", "Inventory Ledger"
+
+
 class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
@@ -24,6 +31,7 @@ class SyncRun(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     seller_account = models.ForeignKey(SellerAccount, on_delete=models.PROTECT, related_name="sync_runs")
     kind = models.CharField(max_length=16, choices=RunKind.choices)
+    report = models.CharField(max_length=16, choices=RunReport.choices, default=RunReport.REIMBURSEMENTS)
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
     source = models.CharField(max_length=300, blank=True, help_text="Report ID, file name or sandbox seed.")
     started_at = models.DateTimeField(auto_now_add=True)
@@ -37,6 +45,9 @@ class SyncRun(models.Model):
     status_changes = models.PositiveIntegerField(default=0)
     rows_confirmed = models.PositiveIntegerField(
         default=0, help_text="Lines that confirmed a record the reimbursement team had entered by hand."
+    )
+    opportunities_changed = models.PositiveIntegerField(
+        default=0, help_text="Inventory Ledger: opportunities added or changed by the lines it brought."
     )
     error = models.TextField(blank=True)
     actor = models.ForeignKey(

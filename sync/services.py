@@ -17,7 +17,8 @@ from sync.adapters.base import CredentialsRejected, MarketplaceError
 from sync.adapters.registry import adapter_for
 from sync.crypto import secret_encrypt
 from sync.ingest import import_report
-from sync.models import PendingPoll, RunKind, RunStatus, SyncRun
+from sync.ledger_ingest import import_ledger
+from sync.models import PendingPoll, RunKind, RunReport, RunStatus, SyncRun
 from sync.report import ReportError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,55 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
 
 
 def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
+    """Both reports, each in its run: the ledger is fetched whether the reimbursements report succeeded or
+    not, and its failure is recorded on its own run, never failing the poll (the next poll asks again for
+    its window since its own last success)."""
+    try:
+        return _poll_reimbursements(account, kind)
+    finally:
+        if account.ledger_polled:
+            _poll_ledger(account, kind)
+
+
+def _poll_ledger(account: SellerAccount, kind: RunKind) -> SyncRun | None:
+    run = None
+    try:
+        adapter = adapter_for(account)
+        until = timezone.now()
+        last = (
+            SyncRun.objects.filter(tenant_id=account.tenant_id, seller_account=account, report=RunReport.LEDGER,
+                                   kind__in=POLL_KINDS, status=RunStatus.SUCCEEDED)
+            .order_by("-window_end").values_list("window_end", flat=True).first()
+        )
+        since = last - OVERLAP if last else until - FIRST_LOOKBACK
+        run = SyncRun.objects.create(tenant_id=account.tenant_id, seller_account=account, kind=kind,
+                                     report=RunReport.LEDGER, window_start=since, window_end=until)
+        lines = adapter.fetch_ledger(account, since=since, until=until)
+        run = import_ledger(seller_account=account, lines=lines, source=adapter.source, kind=kind, run=run)
+    except (MarketplaceError, ReportError) as error:
+        message = error.message if isinstance(error, MarketplaceError) else str(error)
+        logger.warning("Ledger poll of %s (run %s) failed: %s", account.label, run and run.pk, message)
+        _ledger_failed(run, message)
+    except Exception:
+        logger.exception("Ledger poll of %s (run %s) failed unexpectedly", account.label, run and run.pk)
+        _ledger_failed(run, UNEXPECTED)
+    else:
+        logger.info("Ledger poll of %s (run %s): %s lines, %s new, %s identified amounts changed", account.label,
+                    run.pk, run.rows_read, run.rows_new, run.opportunities_changed)
+    return run
+
+
+def _ledger_failed(run: SyncRun | None, message: str) -> None:
+    if run is None:
+        return
+    try:
+        SyncRun.objects.filter(pk=run.pk, tenant_id=run.tenant_id).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=message)
+    except DatabaseError:
+        logger.warning("Ledger run %s stays running until the next poll: the database is unavailable", run.pk)
+
+
+def _poll_reimbursements(account: SellerAccount, kind: RunKind) -> SyncRun:
     SyncRun.objects.filter(
         tenant_id=account.tenant_id, seller_account=account, kind__in=POLL_KINDS, status=RunStatus.RUNNING
     ).update(status=RunStatus.FAILED, finished_at=timezone.now(), error=INTERRUPTED)
@@ -76,7 +126,8 @@ def _poll(account: SellerAccount, kind: RunKind) -> SyncRun:
     until = timezone.now()
     since = account.last_synced_at - OVERLAP if account.last_synced_at else until - FIRST_LOOKBACK
     run = SyncRun.objects.create(
-        tenant_id=account.tenant_id, seller_account=account, kind=kind, window_start=since, window_end=until
+        tenant_id=account.tenant_id, seller_account=account, kind=kind, report=RunReport.REIMBURSEMENTS,
+        window_start=since, window_end=until,
     )
     log_context_bind(run_id=run.pk)
     try:

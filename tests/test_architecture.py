@@ -1,4 +1,5 @@
-"""Imports run one way: monitoring <- accounts <- cases <- {sync, dashboard} (jobs, the Celery guard, beside cases),
+"""Imports run one way: monitoring <- accounts <- cases <- ledger <- {sync, dashboard} (jobs, the Celery guard,
+beside cases),
 casetracker on top of the apps and
 devtools on top of everything; and no product module imports itself back through others.
 
@@ -14,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
-    "monitoring": -1, "accounts": 0, "jobs": 1, "cases": 1, "sync": 2, "dashboard": 2, "casetracker": 3, "devtools": 4,
+    "monitoring": -1, "accounts": 0, "jobs": 1, "cases": 1, "ledger": 2, "sync": 3, "dashboard": 3, "casetracker": 4,
+    "devtools": 5,
 }
 """An app may import its own modules and those of the apps on lower layers, never a higher or equal one."""
 
@@ -148,7 +150,7 @@ def test_the_walk_sees_module_and_relative_imports():
 def test_no_app_imports_one_on_its_own_layer_or_above():
     wrong = [f"{edge} ({_app(edge.source)} may not import {_app(edge.target)})"
              for edge in product_imports() if _runs_the_wrong_way(edge)]
-    layers = "accounts < cases < {sync, dashboard} < casetracker < devtools"
+    layers = "accounts < cases < ledger < {sync, dashboard} < casetracker < devtools"
     assert not wrong, f"Imports against the layers {layers}:\n" + "\n".join(wrong)
 
 

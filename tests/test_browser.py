@@ -4,10 +4,13 @@ import os
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect, sync_playwright
 
 from cases.models import Case, CaseStatus
 from devtools.demo import demo_seed
+from devtools.demo_ledger import demo_ledger_seed
+from ledger.models import Opportunity
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -32,6 +35,8 @@ def page():
 def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_server, settings, page):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_seed(password=PASSWORD)
+    demo_ledger_seed(staff=get_user_model().objects.get(username="staff"))
+    claimed = Opportunity.objects.filter(tenant__slug="acme-goods", case__isnull=False).select_related("case").first()
     denied = Case.objects.filter(tenant__slug="acme-goods", status=CaseStatus.NOT_ELIGIBLE).order_by("id").first()
     reimbursed = Case.objects.filter(
         tenant__slug="acme-goods", status=CaseStatus.PARTIALLY_REIMBURSED).order_by("id").first()
@@ -66,8 +71,16 @@ def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_
     expect(page.get_by_role("link", name=reimbursed.marketplace_case_id)).to_be_visible()
     expect(page.get_by_role("link", name=denied.marketplace_case_id)).to_have_count(0)
 
+    page.get_by_role("link", name="Identified", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Identified"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("expired")
+    page.select_option("select[name=state]", "claimed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name=claimed.case.marketplace_case_id)).to_be_visible()
+
     page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Claimed Amount")).to_be_visible()
     expect(page.locator("main")).to_contain_text("USD")
     expect(page.locator("main")).to_contain_text("EUR")
+    expect(page.get_by_role("heading", name="Identified to recovered")).to_be_visible()

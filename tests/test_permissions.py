@@ -24,6 +24,8 @@ MATRIX = {
     "cases:reimbursed": Entry(),
     "cases:detail": Entry(case=True),
     "dashboard:index": Entry(),
+    "ledger:identified": Entry(),
+    "ledger:export": Entry(),
 }
 
 EXEMPT = {

@@ -1,4 +1,5 @@
-"""Amazon Selling Partner API: request the FBA Reimbursements report, wait for it, download it.
+"""Amazon Selling Partner API: request the FBA Reimbursements report (or the Inventory Ledger's detailed
+view), wait for it, download it.
 
 Runs python-amazon-sp-api with the account's own LWA credentials. Throttling (HTTP 429) is retried
 with a growing pause a bounded number of times; revoked credentials raise CredentialsRejected.
@@ -29,11 +30,14 @@ from sp_api.base.exceptions import (
 from accounts.models import Marketplace, Region, SellerAccount
 from sync.adapters.base import CredentialsRejected, MarketplaceAdapter, MarketplaceError, Throttled, lines_of
 from sync.crypto import SecretUnreadable, secret_decrypt
+from sync.ledger_writer import ledger_header
 from sync.report import COLUMNS, decode_lines
 
 logger = logging.getLogger(__name__)
 
 REPORT_TYPE = "GET_FBA_REIMBURSEMENTS_DATA"
+LEDGER_REPORT_TYPE = "GET_LEDGER_DETAIL_VIEW_DATA"
+REPORT_NAMES = {REPORT_TYPE: "reimbursements report", LEDGER_REPORT_TYPE: "inventory ledger"}
 REGION_MARKETPLACE = {Region.NA: Marketplaces.US, Region.EU: Marketplaces.DE, Region.FE: Marketplaces.JP}
 UNAVAILABLE = (
     SellingApiServerException,
@@ -74,16 +78,24 @@ class AmazonSpApiAdapter(MarketplaceAdapter):
     def fetch_reimbursements(
         self, account: SellerAccount, *, since: dt.datetime, until: dt.datetime
     ) -> Iterator[str]:
+        return self._fetch(account, REPORT_TYPE, since=since, until=until, empty="\t".join(COLUMNS))
+
+    def fetch_ledger(self, account: SellerAccount, *, since: dt.datetime, until: dt.datetime) -> Iterator[str]:
+        return self._fetch(account, LEDGER_REPORT_TYPE, since=since, until=until, empty=ledger_header())
+
+    def _fetch(
+        self, account: SellerAccount, report_type: str, *, since: dt.datetime, until: dt.datetime, empty: str
+    ) -> Iterator[str]:
         client = self._client(account)
         try:
             created = self._call(
-                client.create_report, reportType=REPORT_TYPE, dataStartTime=since, dataEndTime=until
+                client.create_report, reportType=report_type, dataStartTime=since, dataEndTime=until
             )
             report_id = created.payload["reportId"]
             self.source = f"SP-API report {report_id}"
-            document_id = self._wait_for(client, report_id, account)
+            document_id = self._wait_for(client, report_id, account, REPORT_NAMES[report_type])
             if document_id is None:
-                return iter(["\t".join(COLUMNS)])
+                return iter([empty])
             document = tempfile.TemporaryFile()
             try:
                 response = self._call(client.get_report_document, document_id, file=document, stream=True)
@@ -114,7 +126,7 @@ class AmazonSpApiAdapter(MarketplaceAdapter):
             timeout=60,
         )
 
-    def _wait_for(self, client: Reports, report_id: str, account: SellerAccount) -> str | None:
+    def _wait_for(self, client: Reports, report_id: str, account: SellerAccount, name: str) -> str | None:
         """The report's document ID once Amazon is done; None when there was nothing to report."""
         for _ in range(self.report_max_polls):
             report = self._call(client.get_report, report_id).payload
@@ -125,10 +137,10 @@ class AmazonSpApiAdapter(MarketplaceAdapter):
                 return None
             if status == "FATAL":
                 logger.error("SP-API report %s of %s ended FATAL: %s", report_id, account.label, report)
-                raise MarketplaceError("Amazon could not build the reimbursements report.", retryable=True)
+                raise MarketplaceError(f"Amazon could not build the {name}.", retryable=True)
             self.sleep(self.report_poll_seconds)
         raise MarketplaceError(
-            "Amazon has not finished the reimbursements report yet; we will ask again.", retryable=True
+            f"Amazon has not finished the {name} yet; we will ask again.", retryable=True
         )
 
     def _call(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -55,6 +55,11 @@ class MarketplaceAdapter:
     ) -> Iterator[str]:
         raise NotImplementedError
 
+    def fetch_ledger(self, account: SellerAccount, *, since: dt.datetime, until: dt.datetime) -> Iterator[str]:
+        """The lines of the FBA Inventory Ledger's detailed view (header first, comma- or tab-separated) for
+        events in [since, until), fetched as `fetch_reimbursements` fetches its report; `source` names it."""
+        raise NotImplementedError
+
 
 def lines_of(report: IO[AnyStr]) -> Iterator[AnyStr]:
     """The lines of a spooled report from its start; the file is closed once they are read."""

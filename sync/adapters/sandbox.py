@@ -8,6 +8,11 @@ the cases and the window only, so polling twice, or over overlapping windows, yi
 The report is written to a temporary file first: ingestion reads the lines while it streams them
 into the database on the same connection.
 
+Its Inventory Ledger is consistent with what it reimburses: each automatic reimbursement of units lost or
+damaged has its loss in the ledger 10 to 30 days before; besides, on some days units of some product are
+lost or damaged and never reimbursed automatically: some are found a few days later (an `F` line), the others
+stay open and become identified amounts (future, ready, then expired), some of which staff claim.
+
 Cases staff closed or found Not Eligible get nothing, and so do cases already answered by another
 source (a report file, staff): their records carry no sandbox reimbursement ID.
 """
@@ -28,6 +33,7 @@ from accounts.models import Marketplace, SellerAccount
 from cases.models import REVERSAL_REASON, Case, CaseStatus, ReimbursementRecord
 from cases.money import quantize
 from sync.adapters.base import MarketplaceAdapter, lines_of
+from sync.ledger_writer import ledger_header, ledger_line
 from sync.report_writer import AMAZON_REASONS, report_header, report_line
 
 ID_PREFIX = "SBX"
@@ -170,6 +176,59 @@ def automatic_rows(account: SellerAccount, *, seed: int, since: dt.datetime, unt
         day += dt.timedelta(days=1)
 
 
+LOSS_DAILY_CHANCE = 0.25
+FOUND_CHANCE = 0.3
+PRODUCTS = 40
+CODES = {"Lost_Warehouse": "M", "Damaged_Warehouse": "E"}
+CENTERS = ("PHX7", "ONT8", "LAS2", "MDW2")
+
+
+def _line(day: dt.date, product: int, *, quantity: int, reason: str, reference: str, center: str) -> str:
+    return ledger_line({
+        "date": day, "fnsku": f"X00SBX{product:04d}", "asin": f"B0SBX{product:05d}", "msku": f"SBX-AUTO-{product:03d}",
+        "title": f"Sandbox product {product}", "event_type": "Adjustments", "reference_id": reference,
+        "quantity": quantity, "fulfillment_center": center,
+        "disposition": "SELLABLE" if reason in ("M", "F") else "WAREHOUSE_DAMAGED", "reason": reason,
+        "country": "US", "date_and_time": dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+    })
+
+
+def _losses(account: SellerAccount, seed: int, day: dt.date) -> Iterator[tuple[str, dt.date]]:
+    """The lines of the losses that happened on `day` and of their finds, each with the day it is dated."""
+    rng = _rng(seed, account.external_id, "ledger", day)
+    if rng.random() >= LOSS_DAILY_CHANCE:
+        return
+    product = rng.randint(1, PRODUCTS)
+    units = rng.randint(1, 4)
+    code = rng.choice(("M", "M", "E", "6"))
+    reference = f"SBXL{rng.randrange(10**9):09d}"
+    center = rng.choice(CENTERS)
+    yield _line(day, product, quantity=-units, reason=code, reference=reference, center=center), day
+    if code == "M" and rng.random() < FOUND_CHANCE:
+        found_on = day + dt.timedelta(days=rng.randint(2, 20))
+        yield _line(found_on, product, quantity=units, reason="F", reference=f"SBXF{rng.randrange(10**9):09d}",
+                    center=center), found_on
+
+
+def ledger_rows(account: SellerAccount, *, seed: int, since: dt.datetime, until: dt.datetime) -> Iterator[str]:
+    """The ledger lines dated in [since, until), header first."""
+    first, last = since.astimezone(dt.UTC).date(), until.astimezone(dt.UTC).date()
+    yield ledger_header() + "\n"
+    day = first - dt.timedelta(days=20)
+    while day <= last:
+        for line, dated in _losses(account, seed, day):
+            if first <= dated <= last:
+                yield line + "\n"
+        day += dt.timedelta(days=1)
+    window = (since - dt.timedelta(days=0), until + dt.timedelta(days=31))
+    for row in automatic_rows(account, seed=seed, since=window[0], until=window[1]):
+        rng = _rng(seed, account.external_id, "ledger-paid", row.reimbursement_id)
+        lost_on = row.approval.date() - dt.timedelta(days=rng.randint(10, 30))
+        if first <= lost_on <= last and row.amount_total > Decimal(0):
+            yield _line(lost_on, int(row.fnsku[-4:]), quantity=-row.cash, reason=CODES[row.reason],
+                        reference=f"SBXP{row.reimbursement_id[3:]}", center=rng.choice(CENTERS)) + "\n"
+
+
 def answerable_cases(account: SellerAccount):
     others = ReimbursementRecord.objects.filter(case_id=OuterRef("pk")).exclude(reimbursement_id__startswith=ID_PREFIX)
     return (
@@ -203,3 +262,7 @@ class SandboxAdapter(MarketplaceAdapter):
             if since <= row.approval < until:
                 report.write(row.line() + "\n")
         return lines_of(report)
+
+    def fetch_ledger(self, account: SellerAccount, *, since: dt.datetime, until: dt.datetime) -> Iterator[str]:
+        self.source = f"sandbox ledger seed {self.seed}"
+        return ledger_rows(account, seed=self.seed, since=since, until=until)

@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
 from devtools.demo import demo_plan
+from devtools.demo_ledger import CLAIM_PREFIX
+from ledger.models import LedgerLine, Opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +53,8 @@ def snapshot() -> dict:
     """Everything a second run could change: counts, and every figure sellers see."""
     return {
         "counts": [m.objects.count() for m in (
-            Tenant, SellerAccount, Membership, get_user_model(), Case, CaseEvent, ReimbursementRecord,
+            Tenant, SellerAccount, Membership, get_user_model(), Case, CaseEvent, ReimbursementRecord, LedgerLine,
+            Opportunity,
         )],
         "cases": list(Case.objects.order_by("marketplace_case_id").values_list(
             "marketplace_case_id", "status", "claimed_amount", "recovered_amount", "currency",
@@ -78,14 +82,14 @@ def test_running_seed_demo_twice_leaves_identical_counts_and_figures():
 def test_the_seeded_cases_and_records_are_the_plan_of_the_seed():
     seed()
     plan = [account for _, accounts in demo_plan() for account in accounts]
-    assert set(Case.objects.values_list(
+    assert set(Case.objects.filter(event_date__isnull=True).values_list(
         "seller_account__external_id", "marketplace_case_id", "claimed_amount", "currency", "date_filed",
     )) == {
         (account.spec.external_id, *(case.fields[name] for name in (
             "marketplace_case_id", "claimed_amount", "currency", "date_filed")))
         for account in plan for case in account.cases
     }
-    assert set(ReimbursementRecord.objects.values_list(
+    assert set(ReimbursementRecord.objects.exclude(reimbursement_id__startswith=CLAIM_PREFIX).values_list(
         "seller_account__external_id", "reimbursement_id", "amount_total", "approval_date",
     )) == {
         (account.spec.external_id, record.reimbursement_id, record.amount_total, record.approval_date)
@@ -99,11 +103,24 @@ def test_the_seeded_cases_and_records_are_the_plan_of_the_seed():
 def test_seed_data_covers_every_status_and_two_currencies_in_each_tenant():
     seed()
     for slug in ("acme-goods", "bolt-supplies"):
-        cases = Case.objects.filter(tenant__slug=slug)
+        cases = Case.objects.filter(tenant__slug=slug, event_date__isnull=True)
         assert 24 <= cases.count() <= 60
         assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
         assert len(set(cases.values_list("currency", flat=True))) >= 2
         assert cases.filter(status=CaseStatus.OPEN, units_claimed__gt=1).count() >= 3
+
+
+def test_seed_shows_every_stage_of_the_identified_funnel():
+    seed()
+    today = timezone.localdate()
+    for slug in ("acme-goods", "bolt-supplies"):
+        opportunities = Opportunity.objects.filter(tenant__slug=slug).with_state(today=today)
+        assert {"future", "ready", "expired", "claimed", "resolved"} <= set(
+            opportunities.values_list("state", flat=True))
+    claimed = Case.objects.filter(tenant__slug="acme-goods", event_date__isnull=False)
+    assert set(claimed.values_list("status", flat=True)) >= {
+        CaseStatus.OPEN, CaseStatus.NOT_ELIGIBLE, CaseStatus.FULLY_REIMBURSED}
+    assert claimed.filter(units_reimbursed_inventory__gt=0).exists()
 
 
 def test_seed_accounts_are_connected_and_named_as_the_issue_asks():

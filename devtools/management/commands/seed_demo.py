@@ -1,9 +1,11 @@
 import os
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from devtools.demo import demo_seed
+from devtools.demo_ledger import demo_ledger_seed
 from monitoring.progress import CommandProgress
 
 ALLOW_FLAG = "--allow-production"
@@ -31,6 +33,9 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "demo-password")
         with CommandProgress(self.stdout, description="Seeding demo cases") as progress:
             result = demo_seed(password=password, progress=progress)
+        claimed = demo_ledger_seed(staff=get_user_model().objects.get(username="staff"))
+        if claimed:
+            self.stdout.write(f"Claimed {claimed} identified amounts from the demo inventory ledgers.")
         if result.cases_created:
             self.stdout.write(f"Created {result.cases_created} demo cases.")
         else:

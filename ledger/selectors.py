@@ -1,0 +1,133 @@
+"""Reads of opportunities for the seller's Identified page and the dashboard. Every selector filters by tenant
+explicitly, on top of the scoped manager."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import SellerAccount, Tenant
+from cases.models import ACTIVE_STATUSES
+
+from .models import Opportunity, OpportunityState
+
+ZERO = Decimal("0.00")
+CLOSING_HORIZONS = (7, 14, 30)
+
+
+def opportunity_list(*, tenant: Tenant, today: dt.date, state: str = "", claim_type: str = "",
+                     seller_account: SellerAccount | None = None) -> QuerySet[Opportunity]:
+    """The tenant's opportunities with their state on `today`, the soonest window close first, then the
+    largest value."""
+    opportunities = Opportunity.objects.filter(tenant=tenant).with_state(today=today).select_related(
+        "seller_account", "case"
+    )
+    if seller_account is not None:
+        opportunities = opportunities.filter(seller_account=seller_account)
+    if claim_type:
+        opportunities = opportunities.filter(claim_type=claim_type)
+    if state:
+        opportunities = opportunities.filter(state=state)
+    return opportunities.order_by("window_closes_on", "-amount", "id")
+
+
+def opportunity_state_counts(*, opportunities: QuerySet[Opportunity]) -> dict[str, int]:
+    counts = dict(opportunities.order_by().values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in OpportunityState.values}
+
+
+@dataclass
+class Funnel:
+    """One currency's funnel: identified (ready + future), claimed, and what the claims became."""
+
+    currency: str
+    ready: Decimal = ZERO
+    future: Decimal = ZERO
+    expired_unclaimed: Decimal = ZERO
+    claimed: Decimal = ZERO
+    recovered: Decimal = ZERO
+    returned_to_inventory: Decimal = ZERO
+    pending: Decimal = ZERO
+    lost: Decimal = ZERO
+    closing: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def identified(self) -> Decimal:
+        return self.ready + self.future
+
+    @property
+    def lost_with_expired(self) -> Decimal:
+        return self.lost + self.expired_unclaimed
+
+
+@dataclass(frozen=True)
+class FunnelSummary:
+    funnels: list[Funnel]
+    unvalued: int
+    """Opportunities still open that no reimbursement or staff price values yet: listed, in no amount."""
+
+
+def funnel_list(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount | None = None) -> list[Funnel]:
+    return funnel_summary(tenant=tenant, today=today, seller_account=seller_account).funnels
+
+
+def funnel_summary(*, tenant: Tenant, today: dt.date, seller_account: SellerAccount | None = None) -> FunnelSummary:
+    """Per currency: the amounts identified (ready, future), expired unclaimed, closing within 7, 14 and 30
+    days; and, for the cases filed from opportunities, claimed → recovered in cash / returned to inventory
+    (valued at the claim's amount per unit) / pending / lost. Never added across currencies.
+
+    The claimed side reads only the cases linked to an opportunity: the funnel follows identified money to its
+    outcome. The dashboard's Claimed Amount section shows every case. What a case falls short of its claim is
+    pending while the case is active, lost once it is decided (Fully Reimbursed for less counts as lost too),
+    so claimed = recovered + returned + pending + lost wherever no case recovered more than it claimed."""
+    opportunities = Opportunity.objects.filter(tenant=tenant)
+    if seller_account is not None:
+        opportunities = opportunities.filter(seller_account=seller_account)
+    funnels: dict[str, Funnel] = {}
+
+    def of(currency: str) -> Funnel:
+        if currency not in funnels:
+            funnels[currency] = Funnel(currency, closing={days: ZERO for days in CLOSING_HORIZONS})
+        return funnels[currency]
+
+    open_ = Q(case__isnull=True, dismissed_at__isnull=True, units_open__gt=0)
+    rows = (
+        opportunities.filter(open_).order_by().values("currency").annotate(
+            count=Count("id"),
+            future=Sum("amount", filter=Q(window_opens_on__gt=today)),
+            ready=Sum("amount", filter=Q(window_opens_on__lte=today, window_closes_on__gte=today)),
+            expired=Sum("amount", filter=Q(window_closes_on__lt=today)),
+            **{f"closing_{days}": Sum("amount", filter=Q(
+                window_opens_on__lte=today, window_closes_on__gte=today,
+                window_closes_on__lte=today + dt.timedelta(days=days))) for days in CLOSING_HORIZONS},
+        )
+    )
+    unvalued = 0
+    for row in rows:
+        if not row["currency"]:
+            unvalued = row["count"]
+            continue
+        funnel = of(row["currency"])
+        funnel.future, funnel.ready, funnel.expired_unclaimed = (
+            row["future"] or ZERO, row["ready"] or ZERO, row["expired"] or ZERO)
+        funnel.closing = {days: row[f"closing_{days}"] or ZERO for days in CLOSING_HORIZONS}
+    claimed = (
+        opportunities.filter(case__isnull=False).order_by()
+        .values_list("case__currency", "case__status", "case__claimed_amount", "case__recovered_amount",
+                     "case__units_claimed", "case__units_reimbursed_inventory")
+    )
+    for currency, status, claimed_amount, recovered, units, inventory in claimed:
+        funnel = of(currency)
+        returned = ZERO
+        if units and inventory:
+            returned = min(claimed_amount, (claimed_amount * inventory / units).quantize(Decimal("0.01")))
+        shortfall = max(claimed_amount - recovered - returned, ZERO)
+        funnel.claimed += claimed_amount
+        funnel.recovered += recovered
+        funnel.returned_to_inventory += returned
+        if status in ACTIVE_STATUSES:
+            funnel.pending += shortfall
+        else:
+            funnel.lost += shortfall
+    return FunnelSummary([funnels[currency] for currency in sorted(funnels)], unvalued)
