@@ -13,7 +13,6 @@ from django.db.models import Sum
 from accounts.models import SellerAccount, Tenant
 from cases.models import (
     ACTIVE_STATUSES,
-    LOST_STATUSES,
     CaseStatus,
     CaseTotals,
     MonthlyRecovery,
@@ -54,8 +53,10 @@ class CurrencySummary:
     case_count: int
     claimed: Decimal
     recovered: Decimal
+    inventory: Decimal
     pending: Decimal
     lost: Decimal
+    beyond_claims: Decimal
     recovery_rate: Decimal | None
     statuses: list[StatusFigures]
     types: list[TypeFigures]
@@ -63,12 +64,19 @@ class CurrencySummary:
     automatic_total: Decimal
     automatic_count: int
 
+    @property
+    def accounted(self) -> Decimal:
+        """Recovered + returned to inventory + pending + lost: the claimed amount, plus what cases
+        recovered beyond their claims."""
+        return self.recovered + self.inventory + self.pending + self.lost
 
-def recovery_rate(*, recovered: Decimal, claimed: Decimal) -> Decimal | None:
-    """Recovered as a percentage of claimed, to one decimal; None when nothing was claimed."""
+
+def recovery_rate(*, recovered: Decimal, claimed: Decimal, inventory: Decimal = ZERO) -> Decimal | None:
+    """Recovered in cash plus the value returned to inventory, as a percentage of claimed, to one
+    decimal; None when nothing was claimed."""
     if not claimed:
         return None
-    return (recovered * 100 / claimed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return ((recovered + inventory) * 100 / claimed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def month_window(*, today: dt.date, count: int = MONTHS_SHOWN) -> list[dt.date]:
@@ -92,6 +100,7 @@ def _case_totals(*, tenant: Tenant, seller_account: SellerAccount | None) -> lis
             claimed=Sum("claimed_amount"),
             recovered=Sum("recovered_amount"),
             shortfall=Sum("shortfall_amount"),
+            inventory=Sum("inventory_amount"),
         )
         .filter(cases__gt=0)
         .order_by()
@@ -125,15 +134,19 @@ def _summarise(currency: str, totals: list[dict], monthly: list[dict], months: l
         (automatic_months if row["automatic"] else case_months)[row["month"]] += row["amount"]
     automatic_rows = [row for row in monthly if row["automatic"]]
 
-    claimed, recovered = total("claimed", totals), total("recovered", totals)
+    claimed, recovered, inventory = total("claimed", totals), total("recovered", totals), total("inventory", totals)
+    active = [row for row in totals if row["status"] in ACTIVE_STATUSES]
+    finished = [row for row in totals if row["status"] not in ACTIVE_STATUSES]
     return CurrencySummary(
         currency=currency,
         case_count=sum(row["cases"] for row in totals),
         claimed=claimed,
         recovered=recovered,
-        pending=total("shortfall", [row for row in totals if row["status"] in ACTIVE_STATUSES]),
-        lost=total("shortfall", [row for row in totals if row["status"] in LOST_STATUSES]),
-        recovery_rate=recovery_rate(recovered=recovered, claimed=claimed),
+        inventory=inventory,
+        pending=total("shortfall", active) - total("inventory", active),
+        lost=total("shortfall", finished) - total("inventory", finished),
+        beyond_claims=recovered + total("shortfall", totals) - claimed,
+        recovery_rate=recovery_rate(recovered=recovered, claimed=claimed, inventory=inventory),
         statuses=[
             StatusFigures(
                 status=status.value,

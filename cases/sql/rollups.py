@@ -16,9 +16,12 @@ from ..models import RecordOrigin
 from . import literal
 
 CASE_BUCKET = "tenant_id, seller_account_id, currency, status, reimbursement_type"
+RECOVERED_SOMETHING = "recovered_amount <> 0 OR units_reimbursed_cash <> 0 OR units_reimbursed_inventory <> 0"
+"""`cases.models.RECOVERED_SOMETHING`: a case of Reimbursed Cases."""
 CASE_CONTRIBUTION = (
     "{sign}1, {sign}claimed_amount, {sign}recovered_amount, "
-    "{sign}greatest(claimed_amount - recovered_amount, 0)"
+    "{sign}greatest(claimed_amount - recovered_amount, 0), {sign}inventory_value, "
+    "{sign}CASE WHEN " + RECOVERED_SOMETHING + " THEN 1 ELSE 0 END"
 )
 RECORD_BUCKET = (
     "tenant_id, seller_account_id, currency, "
@@ -82,9 +85,10 @@ CASE_TOTALS_FUNCTION = _trigger_function(
     "cases_casetotals",
     [
         "tenant_id", "seller_account_id", "currency", "status", "reimbursement_type",
-        "case_count", "claimed_amount", "recovered_amount", "shortfall_amount",
+        "case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount",
+        "reimbursed_count",
     ],
-    ["case_count", "claimed_amount", "recovered_amount", "shortfall_amount"],
+    ["case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount", "reimbursed_count"],
     CASE_BUCKET,
     CASE_CONTRIBUTION,
 )
@@ -181,17 +185,20 @@ CASE_TOTALS = Rollup(
     name="CaseTotals",
     table="cases_casetotals",
     keys=("seller_account_id", "currency", "status", "reimbursement_type"),
-    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount"),
+    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount",
+            "reimbursed_count"),
     types={
         "seller_account_id": "bigint", "currency": "text", "status": "text", "reimbursement_type": "text",
         "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
-        "shortfall_amount": "numeric",
+        "shortfall_amount": "numeric", "inventory_amount": "numeric", "reimbursed_count": "bigint",
     },
-    recompute="""
+    recompute=f"""
         SELECT seller_account_id, currency, status, reimbursement_type,
             count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
             sum(recovered_amount) AS recovered_amount,
-            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount
+            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount,
+            sum(inventory_value) AS inventory_amount,
+            count(*) FILTER (WHERE {RECOVERED_SOMETHING}) AS reimbursed_count
         FROM cases_case WHERE tenant_id = %(tenant_id)s
         GROUP BY seller_account_id, currency, status, reimbursement_type
     """,

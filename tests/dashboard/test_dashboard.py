@@ -315,3 +315,84 @@ def test_month_names_are_cached_per_language():
         assert month(november, "F Y") == "novembre 2026"
     with translation.override("en"):
         assert (month(november, "F Y"), month(november, "M")) == ("November 2026", "Nov")
+
+
+def assert_figures_add_up(summary):
+    """Claimed = recovered in cash + returned to inventory + pending + lost, in the summary's currency;
+    what cases recovered beyond their claims is on the recovered side, so it is added to the claimed."""
+    assert summary.claimed + summary.beyond_claims == (
+        summary.recovered + summary.inventory + summary.pending + summary.lost
+    ), summary.currency
+
+
+def test_a_unit_returned_to_inventory_counts_at_the_claims_value_per_unit(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=4, claimed_amount=Decimal("192.00"))
+    add_record(case, "144.00", cash=3)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert case.__class__.objects.get(pk=case.pk).inventory_value == Decimal("48.00")
+    assert (usd.claimed, usd.recovered, usd.inventory, usd.pending, usd.lost) == (
+        Decimal("192.00"), Decimal("144.00"), Decimal("48.00"), Decimal("0.00"), Decimal("0.00"))
+    assert usd.recovery_rate == Decimal("100.0")
+    assert_figures_add_up(usd)
+
+
+def test_what_a_fully_reimbursed_case_was_paid_below_its_claim_is_lost(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("50.00"))
+    add_record(case, "18.00", cash=1)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert status_figures(usd, S.FULLY_REIMBURSED)[0] == 1
+    assert (usd.recovered, usd.inventory, usd.pending, usd.lost) == (
+        Decimal("18.00"), Decimal("25.00"), Decimal("0.00"), Decimal("7.00"))
+    assert_figures_add_up(usd)
+
+
+def test_figures_add_up_with_closed_cases_reversals_inventory_and_overpayment(acme_amazon, acme_amazon_eu, staff_user):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    partial = make_case(acme_amazon, units_claimed=3, claimed_amount=Decimal("60.00"))
+    add_record(partial, "20.00", cash=1)
+    add_record(partial, "0.00", cash=0, inventory=1)
+    closed = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("25.00"))
+    add_record(closed, "5.00", cash=1)
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    reversed_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(reversed_case, "40.00", cash=2)
+    add_record(reversed_case, "-20.00", cash=-1)
+    overpaid = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("10.00"))
+    add_record(overpaid, "13.00", cash=1)
+    amount_only = make_case(acme_amazon, units_claimed=None, claimed_amount=Decimal("9.00"))
+    add_record(amount_only, "0.00", cash=0, inventory=1)
+    euro = make_case(acme_amazon_eu, units_claimed=2, claimed_amount=Decimal("30.00"), currency="EUR")
+    add_record(euro, "0.00", cash=0, inventory=2, currency="EUR")
+
+    figures = summaries(acme_amazon.tenant)
+    usd, eur = figures["USD"], figures["EUR"]
+
+    assert usd.claimed == Decimal("184.00")
+    assert usd.recovered == Decimal("58.00")
+    assert usd.inventory == Decimal("20.00"), "a claim on an amount only has no value per unit"
+    assert usd.pending == Decimal("89.00"), "40 open + 20 partial + 20 reversed + 9 amount only"
+    assert usd.lost == Decimal("20.00")
+    assert usd.beyond_claims == Decimal("3.00")
+    assert usd.recovery_rate == Decimal("42.4")
+    assert (eur.claimed, eur.recovered, eur.inventory, eur.pending, eur.lost) == (
+        Decimal("30.00"), Decimal("0.00"), Decimal("30.00"), Decimal("0.00"), Decimal("0.00"))
+    assert_figures_add_up(usd)
+    assert_figures_add_up(eur)
+
+
+def test_the_dashboard_states_the_identity_and_how_the_recovery_rate_counts(alice_client, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=4, claimed_amount=Decimal("192.00"))
+    add_record(case, "144.00", cash=3)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert "Of the $192.00 claimed: $144.00 was paid to you in cash, $48.00 came back as units returned" in page
+    assert "recovery rate is cash recovered plus units returned to inventory" in page
+    assert "beyond what some cases claimed" not in page

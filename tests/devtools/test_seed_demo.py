@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: demo data that covers the product, and a second run that changes nothing."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -11,6 +12,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
+from dashboard.selectors import currency_summary_list
 from devtools.demo import demo_plan
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +201,13 @@ def test_a_second_seed_keeps_a_password_changed_since_the_first(client):
     seed()
     assert client.login(request=login_request(), username="seller-a", password="changed-after-the-demo")
     assert not client.login(request=login_request(), username="seller-a", password="demo-password")
+
+
+def test_the_demo_figures_add_up_in_every_currency_of_every_tenant():
+    seed()
+    for tenant in Tenant.objects.all():
+        for summary in currency_summary_list(tenant=tenant, today=dt.date(2026, 11, 30)):
+            accounted = summary.recovered + summary.inventory + summary.pending + summary.lost
+            assert summary.claimed + summary.beyond_claims == accounted, (tenant.slug, summary.currency)
+            assert summary.inventory >= 0 and summary.pending >= 0 and summary.lost >= 0
+    assert call_command("rebuild_rollups", "--verify", stdout=StringIO()) is None
