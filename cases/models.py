@@ -147,10 +147,15 @@ class Case(models.Model):
             models.Index(fields=["tenant", "reimbursement_type", "id"], name="case_t_type"),
             models.Index(fields=["tenant", "sku", "id"], name="case_t_sku"),
             models.Index(fields=["tenant", "status", "id"], name="case_t_status"),
-            models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
-            models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
+            models.Index(fields=["tenant", "currency", "claimed_amount", "id"], name="case_t_cur_claimed"),
+            models.Index(fields=["tenant", "currency", "recovered_amount", "id"], name="case_t_cur_recovered"),
+            models.Index(fields=["tenant", "last_reimbursed_on", "id"], name="case_t_reimbursed",
+                         condition=RECOVERED_SOMETHING),
             models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
         ]
+
+        """Amounts sort by currency first (`cases.tables.SORT_PREFIXES`); Reimbursed Cases sorts by last
+        reimbursed on the index of its own rows."""
 
     def __str__(self) -> str:
         return self.marketplace_case_id
