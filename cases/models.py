@@ -411,3 +411,49 @@ class MonthlyRecovery(models.Model):
                 name="monthly_recovery_bucket",
             ),
         ]
+
+
+class DailyRecovery(models.Model):
+    """Net reimbursed per approval day (UTC), kept by a database trigger on `cases_reimbursementrecord`:
+    what the dashboard adds up for a period, by approval date."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    day = models.DateField(help_text="Day of approval (UTC).")
+    automatic = models.BooleanField(help_text="Paid without a case (no case ID in the report).")
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    record_count = models.BigIntegerField(default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "seller_account", "currency", "day", "automatic"], name="daily_recovery_bucket",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="daily_recovery_t_day")]
+
+
+class ProductTotals(models.Model):
+    """Cases and their figures per SKU, kept by a database trigger on `cases_case`: the dashboard's top
+    products, without reading the cases. A case without a SKU counts under the empty SKU."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    sku = models.CharField("SKU", max_length=64)
+    case_count = models.BigIntegerField(default=0)
+    claimed_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    recovered_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    inventory_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "seller_account", "currency", "sku"], name="product_totals_bucket",
+            ),
+        ]

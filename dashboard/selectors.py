@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import SellerAccount, Tenant
@@ -15,12 +16,14 @@ from cases.models import (
     ACTIVE_STATUSES,
     CaseStatus,
     CaseTotals,
+    DailyRecovery,
     MonthlyRecovery,
     ReimbursementType,
 )
 
 ZERO = Decimal("0.00")
 MONTHS_SHOWN = 12
+TOP_PRODUCTS = 10
 
 
 @dataclass(frozen=True)
@@ -201,3 +204,96 @@ def currency_summary_list(
 def seller_account_from_query(*, value: str | None, seller_accounts: list[SellerAccount]) -> SellerAccount | None:
     """The account a `?account=` value names among the tenant's own; anything else means all accounts."""
     return next((account for account in seller_accounts if str(account.pk) == (value or "")), None)
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """What was reimbursed in one currency between two approval dates (UTC days, both included)."""
+
+    currency: str
+    recovered: Decimal
+    automatic: Decimal
+    record_count: int
+
+
+def period_recovery_list(
+    *, tenant: Tenant, start: dt.date, end: dt.date, seller_account: SellerAccount | None = None
+) -> list[PeriodFigures]:
+    """Per currency, net reimbursed on cases and paid without a case, approved from `start` to `end`."""
+    rows = DailyRecovery.objects.filter(tenant=tenant, day__gte=start, day__lte=end)
+    if seller_account is not None:
+        rows = rows.filter(seller_account=seller_account)
+    sums = defaultdict(lambda: {True: ZERO, False: ZERO, "records": 0})
+    for row in rows.values("currency", "automatic").annotate(amount=Sum("amount"), records=Sum("record_count")).order_by():
+        sums[row["currency"]][row["automatic"]] += row["amount"]
+        sums[row["currency"]]["records"] += row["records"]
+    return [
+        PeriodFigures(currency=currency, recovered=figures[False], automatic=figures[True],
+                      record_count=figures["records"])
+        for currency, figures in sorted(sums.items())
+        if figures["records"] or figures[False] or figures[True]
+    ]
+
+
+@dataclass(frozen=True)
+class ProductFigures:
+    sku: str
+    case_count: int
+    claimed: Decimal
+    recovered: Decimal
+    inventory: Decimal
+
+
+@dataclass(frozen=True)
+class TopProducts:
+    """A currency's SKUs with the most claimed, and those with the most recovered (in cash)."""
+
+    currency: str
+    by_claimed: list[ProductFigures]
+    by_recovered: list[ProductFigures]
+
+
+TOP_PRODUCTS_SQL = """
+WITH per_sku AS (
+    SELECT currency, sku, sum(case_count) AS cases, sum(claimed_amount) AS claimed,
+        sum(recovered_amount) AS recovered, sum(inventory_amount) AS inventory
+    FROM cases_producttotals
+    WHERE tenant_id = %(tenant_id)s AND (%(account_id)s::bigint IS NULL OR seller_account_id = %(account_id)s)
+    GROUP BY currency, sku
+    HAVING sum(case_count) > 0
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY currency ORDER BY claimed DESC, sku) AS claimed_rank,
+        row_number() OVER (PARTITION BY currency ORDER BY recovered DESC, sku) AS recovered_rank
+    FROM per_sku
+)
+SELECT currency, sku, cases, claimed, recovered, inventory, claimed_rank, recovered_rank
+FROM ranked WHERE claimed_rank <= %(top)s OR (recovered_rank <= %(top)s AND recovered > 0)
+"""
+"""Read from the `ProductTotals` rollup (a row per seller account, currency and SKU), never the cases.
+Raw SQL for the two rankings in one statement; the tenant is filtered explicitly (no scoped manager here)."""
+
+
+def top_product_list(
+    *, tenant: Tenant, seller_account: SellerAccount | None = None, top: int = TOP_PRODUCTS
+) -> dict[str, TopProducts]:
+    """Per currency, the `top` SKUs by claimed amount and the `top` by recovered amount."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOP_PRODUCTS_SQL, {
+            "tenant_id": tenant.pk, "account_id": seller_account.pk if seller_account else None, "top": top,
+        })
+        rows = cursor.fetchall()
+    claimed, recovered = defaultdict(list), defaultdict(list)
+    for currency, sku, cases, claimed_sum, recovered_sum, inventory, claimed_rank, recovered_rank in rows:
+        figures = ProductFigures(sku, cases, claimed_sum, recovered_sum, inventory)
+        if claimed_rank <= top:
+            claimed[currency].append((claimed_rank, figures))
+        if recovered_rank <= top and recovered_sum > 0:
+            recovered[currency].append((recovered_rank, figures))
+    return {
+        currency: TopProducts(
+            currency=currency,
+            by_claimed=[f for _, f in sorted(claimed[currency], key=lambda pair: pair[0])],
+            by_recovered=[f for _, f in sorted(recovered[currency], key=lambda pair: pair[0])],
+        )
+        for currency in claimed
+    }

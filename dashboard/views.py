@@ -5,22 +5,32 @@ from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
 
 from .chart import bar_chart
-from .selectors import currency_summary_list, seller_account_from_query
+from .forms import PeriodForm
+from .selectors import currency_summary_list, period_recovery_list, seller_account_from_query, top_product_list
 
 
 @tenant_view
 def dashboard(request, tenant):
     seller_accounts = seller_account_list(tenant=tenant)
     selected = seller_account_from_query(value=request.GET.get("account"), seller_accounts=seller_accounts)
-    # Rollup months are UTC months, so "this month" is the UTC one too.
-    summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=timezone.now().date())
+    # Rollup months and days are UTC ones, so "this month" and "today" are the UTC ones too.
+    today = timezone.now().date()
+    summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=today)
+    products = top_product_list(tenant=tenant, seller_account=selected)
     panels = [
-        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months])) for summary in summaries
+        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months]), products.get(summary.currency))
+        for summary in summaries
     ]
+    period_form = PeriodForm(request.GET)
+    period = period_form.period(today=today)
     return render(request, "dashboard/index.html", {
         "tenant": tenant,
         "nav": "dashboard",
         "seller_accounts": seller_accounts,
         "selected_account": selected,
         "panels": panels,
+        "period_form": period_form,
+        "period": period,
+        "period_figures": period_recovery_list(tenant=tenant, seller_account=selected, start=period[0],
+                                               end=period[1]) if period else [],
     })

@@ -389,7 +389,8 @@ def bench_data_generate(*, log: Callable[[str], None]) -> list[Slot]:
     with transaction.atomic(), connection.cursor() as cursor:
         _load(cursor, slots, step)
     with connection.cursor() as cursor:
-        for table in (*LOADED_TABLES, "cases_casetotals", "cases_monthlyrecovery"):
+        for table in (*LOADED_TABLES, "cases_casetotals", "cases_monthlyrecovery", "cases_dailyrecovery",
+                      "cases_producttotals"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     step("vacuum analyze")
     bench_rollups_verify(slots=slots)

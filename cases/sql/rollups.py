@@ -27,6 +27,11 @@ RECORD_BUCKET = (
     "tenant_id, seller_account_id, currency, "
     "date_trunc('month', approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
 )
+DAY_BUCKET = (
+    "tenant_id, seller_account_id, currency, (approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
+)
+PRODUCT_BUCKET = "tenant_id, seller_account_id, currency, sku"
+PRODUCT_CONTRIBUTION = "{sign}1, {sign}claimed_amount, {sign}recovered_amount, {sign}inventory_value"
 RECORD_COUNT = "CASE WHEN voids_id IS NULL THEN 1 ELSE -1 END"
 """A record counts one, and the void of a record takes it back: `record_count` counts the records not voided."""
 RECORD_CONTRIBUTION = "{sign}amount_total, {sign}" + RECORD_COUNT
@@ -102,6 +107,27 @@ MONTHLY_RECOVERY_FUNCTION = _trigger_function(
     RECORD_CONTRIBUTION,
 )
 
+DAILY_RECOVERY_FUNCTION = _trigger_function(
+    "cases_daily_recovery",
+    "cases_dailyrecovery",
+    ["tenant_id", "seller_account_id", "currency", "day", "automatic", "amount", "record_count"],
+    ["amount", "record_count"],
+    DAY_BUCKET,
+    RECORD_CONTRIBUTION,
+)
+"""Net reimbursed per approval day (UTC): what the dashboard's period adds up."""
+
+PRODUCT_TOTALS_FUNCTION = _trigger_function(
+    "cases_product_totals",
+    "cases_producttotals",
+    ["tenant_id", "seller_account_id", "currency", "sku",
+     "case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
+    ["case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
+    PRODUCT_BUCKET,
+    PRODUCT_CONTRIBUTION,
+)
+"""Cases and their figures per SKU: the dashboard's top products."""
+
 IMMUTABLE_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION cases_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -142,6 +168,10 @@ INSTALL = "\n".join(
         MONTHLY_RECOVERY_FUNCTION,
         _statement_triggers("cases_monthly_recovery", "cases_reimbursementrecord"),
         IMMUTABLE_FUNCTIONS,
+        DAILY_RECOVERY_FUNCTION,
+        _statement_triggers("cases_daily_recovery", "cases_reimbursementrecord"),
+        PRODUCT_TOTALS_FUNCTION,
+        _statement_triggers("cases_product_totals", "cases_case"),
         "CREATE TRIGGER cases_caseevent_immutable BEFORE UPDATE OR DELETE ON cases_caseevent "
         "FOR EACH ROW EXECUTE FUNCTION cases_refuse_change();",
         "CREATE TRIGGER cases_record_no_delete BEFORE DELETE ON cases_reimbursementrecord "
@@ -165,6 +195,14 @@ DROP FUNCTION IF EXISTS cases_case_totals();
 DROP FUNCTION IF EXISTS cases_monthly_recovery();
 DROP FUNCTION IF EXISTS cases_refuse_change();
 DROP FUNCTION IF EXISTS cases_record_only_matches();
+DROP TRIGGER IF EXISTS cases_daily_recovery_insert ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_daily_recovery_update ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_daily_recovery_delete ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_product_totals_insert ON cases_case;
+DROP TRIGGER IF EXISTS cases_product_totals_update ON cases_case;
+DROP TRIGGER IF EXISTS cases_product_totals_delete ON cases_case;
+DROP FUNCTION IF EXISTS cases_daily_recovery();
+DROP FUNCTION IF EXISTS cases_product_totals();
 """
 
 
@@ -223,7 +261,43 @@ MONTHLY_RECOVERY = Rollup(
     """,
 )
 
-ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY)
+DAILY_RECOVERY = Rollup(
+    name="DailyRecovery",
+    table="cases_dailyrecovery",
+    keys=("seller_account_id", "currency", "day", "automatic"),
+    values=("amount", "record_count"),
+    types={
+        "seller_account_id": "bigint", "currency": "text", "day": "date", "automatic": "boolean",
+        "amount": "numeric", "record_count": "bigint",
+    },
+    recompute=f"""
+        SELECT seller_account_id, currency, (approval_date AT TIME ZONE 'UTC')::date AS day,
+            case_reference = '' AS automatic,
+            sum(amount_total) AS amount, sum({RECORD_COUNT}) AS record_count
+        FROM cases_reimbursementrecord WHERE tenant_id = %(tenant_id)s
+        GROUP BY 1, 2, 3, 4
+    """,
+)
+
+PRODUCT_TOTALS = Rollup(
+    name="ProductTotals",
+    table="cases_producttotals",
+    keys=("seller_account_id", "currency", "sku"),
+    values=("case_count", "claimed_amount", "recovered_amount", "inventory_amount"),
+    types={
+        "seller_account_id": "bigint", "currency": "text", "sku": "text",
+        "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
+        "inventory_amount": "numeric",
+    },
+    recompute="""
+        SELECT seller_account_id, currency, sku, count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
+            sum(recovered_amount) AS recovered_amount, sum(inventory_value) AS inventory_amount
+        FROM cases_case WHERE tenant_id = %(tenant_id)s
+        GROUP BY seller_account_id, currency, sku
+    """,
+)
+
+ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY, DAILY_RECOVERY, PRODUCT_TOTALS)
 SOURCE_TABLES = ("cases_case", "cases_reimbursementrecord")
 
 

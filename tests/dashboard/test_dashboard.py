@@ -10,7 +10,15 @@ from django.utils import timezone, translation
 from cases.models import CaseStatus
 from cases.services import case_transition
 from dashboard.chart import PLOT_HEIGHT, TOP, bar_chart
-from dashboard.selectors import currency_summary_list, month_window, recovery_rate
+from cases.rollups import rollup_differences
+from dashboard.forms import PeriodForm
+from dashboard.selectors import (
+    currency_summary_list,
+    month_window,
+    period_recovery_list,
+    recovery_rate,
+    top_product_list,
+)
 from dashboard.templatetags.months import month
 from tests.factories import add_record, make_case, make_seller_account
 
@@ -396,3 +404,78 @@ def test_the_dashboard_states_the_identity_and_how_the_recovery_rate_counts(alic
     assert "Of the $192.00 claimed: $144.00 was paid to you in cash, $48.00 came back as units returned" in page
     assert "recovery rate is cash recovered plus units returned to inventory" in page
     assert "beyond what some cases claimed" not in page
+
+
+def test_the_period_adds_up_what_was_approved_between_two_dates_per_currency(acme_amazon, acme_amazon_eu):
+    case = make_case(acme_amazon, units_claimed=10, claimed_amount=Decimal("500.00"))
+    add_record(case, "10.00", on=dt.date(2026, 10, 31))
+    add_record(case, "11.00", on=dt.date(2026, 11, 1))
+    add_record(case, "-2.00", cash=-1, on=dt.date(2026, 11, 10))
+    add_record(case, "12.00", on=dt.date(2026, 11, 11))
+    add_record(acme_amazon, "4.00", case_reference="", on=dt.date(2026, 11, 5))
+    euro = make_case(acme_amazon_eu, units_claimed=2, claimed_amount=Decimal("30.00"), currency="EUR")
+    add_record(euro, "7.00", currency="EUR", on=dt.date(2026, 11, 2))
+
+    figures = {p.currency: p for p in period_recovery_list(
+        tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 10))}
+
+    assert sorted(figures) == ["EUR", "USD"]
+    assert (figures["USD"].recovered, figures["USD"].automatic) == (Decimal("9.00"), Decimal("4.00"))
+    assert figures["EUR"].recovered == Decimal("7.00")
+    only_eu = period_recovery_list(tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 10),
+                                   seller_account=acme_amazon_eu)
+    assert [p.currency for p in only_eu] == ["EUR"]
+
+
+def test_the_period_form_is_a_plain_get_form_and_refuses_a_period_that_ends_before_it_starts(
+        alice_client, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=10, claimed_amount=Decimal("500.00"))
+    add_record(case, "12.34", on=dt.date(2026, 6, 15))
+    url = dashboard_url(acme_amazon.tenant)
+
+    chosen = alice_client.get(url, {"recovered_from": "2026-06-01", "recovered_to": "2026-06-30"})
+    backwards = alice_client.get(url, {"recovered_from": "2026-06-30", "recovered_to": "2026-06-01"})
+
+    page = chosen.content.decode()
+    assert '<form method="get" class="filters" aria-label="Period">' in page
+    assert "$12.34" in page.split('id="period-heading"')[1]
+    assert "The period starts after it ends" in backwards.content.decode()
+    assert backwards.context["period_figures"] == []
+
+
+def test_the_period_defaults_to_the_last_30_days():
+    form = PeriodForm({})
+    assert form.period(today=dt.date(2026, 11, 30)) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
+def test_top_products_rank_skus_by_claimed_and_by_recovered_and_link_to_their_cases(
+        alice_client, acme_amazon, acme_amazon_eu):
+    for sku, claimed, paid in [("BIG-CLAIM", "300.00", "0"), ("WELL-PAID", "100.00", "90.00"),
+                               ("WELL-PAID", "50.00", "10.00"), ("SMALL", "5.00", "1.00")]:
+        case = make_case(acme_amazon, sku=sku, units_claimed=1, claimed_amount=Decimal(claimed))
+        if paid != "0":
+            add_record(case, paid, cash=0)
+    make_case(acme_amazon_eu, sku="BIG-CLAIM", claimed_amount=Decimal("1.00"), currency="EUR")
+
+    usd = top_product_list(tenant=acme_amazon.tenant, top=2)["USD"]
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert [(p.sku, p.case_count, p.claimed) for p in usd.by_claimed] == [
+        ("BIG-CLAIM", 1, Decimal("300.00")), ("WELL-PAID", 2, Decimal("150.00"))]
+    assert [(p.sku, p.recovered) for p in usd.by_recovered] == [
+        ("WELL-PAID", Decimal("100.00")), ("SMALL", Decimal("1.00"))]
+    assert f'href="/t/{acme_amazon.tenant.slug}/cases/?q=WELL-PAID"' in page
+    assert top_product_list(tenant=acme_amazon.tenant, seller_account=acme_amazon_eu)["EUR"].by_recovered == []
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
+def test_top_products_and_the_period_never_show_another_tenants_figures(acme_amazon, globex_amazon):
+    make_case(acme_amazon, sku="ACME-SKU")
+    other = make_case(globex_amazon, sku="GLOBEX-SKU", units_claimed=1)
+    add_record(other, "8.00", on=dt.date(2026, 11, 3))
+
+    products = top_product_list(tenant=acme_amazon.tenant)
+    period = period_recovery_list(tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+
+    assert [p.sku for p in products["USD"].by_claimed] == ["ACME-SKU"]
+    assert period == []

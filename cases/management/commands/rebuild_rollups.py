@@ -9,7 +9,8 @@ from cases.rollups import rollup_differences, rollups_repair
 
 class Command(BaseCommand):
     help = (
-        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery) from cases and records. "
+        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery, DailyRecovery, ProductTotals) "
+        "from cases and records. "
         "With --verify, only compare and exit non-zero listing each differing bucket; "
         "without, rewrite the differing buckets in one transaction that keeps writers out."
     )
