@@ -254,46 +254,39 @@ class TopProducts:
 
 
 TOP_PRODUCTS_SQL = """
-WITH per_sku AS (
-    SELECT currency, sku, sum(case_count) AS cases, sum(claimed_amount) AS claimed,
-        sum(recovered_amount) AS recovered, sum(inventory_amount) AS inventory
-    FROM cases_producttotals
-    WHERE tenant_id = %(tenant_id)s AND (%(account_id)s::bigint IS NULL OR seller_account_id = %(account_id)s)
-    GROUP BY currency, sku
-    HAVING sum(case_count) > 0
-), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY currency ORDER BY claimed DESC, sku) AS claimed_rank,
-        row_number() OVER (PARTITION BY currency ORDER BY recovered DESC, sku) AS recovered_rank
-    FROM per_sku
-)
-SELECT currency, sku, cases, claimed, recovered, inventory, claimed_rank, recovered_rank
-FROM ranked WHERE claimed_rank <= %(top)s OR (recovered_rank <= %(top)s AND recovered > 0)
+SELECT 'claimed', cur.currency, p.sku, p.case_count, p.claimed_amount, p.recovered_amount, p.inventory_amount
+FROM unnest(%(currencies)s::text[]) AS cur(currency) CROSS JOIN LATERAL (
+    SELECT * FROM cases_producttotals t
+    WHERE t.tenant_id = %(tenant_id)s AND t.currency = cur.currency AND t.case_count > 0
+    ORDER BY t.claimed_amount DESC, t.sku LIMIT %(top)s
+) p
+UNION ALL
+SELECT 'recovered', cur.currency, p.sku, p.case_count, p.claimed_amount, p.recovered_amount, p.inventory_amount
+FROM unnest(%(currencies)s::text[]) AS cur(currency) CROSS JOIN LATERAL (
+    SELECT * FROM cases_producttotals t
+    WHERE t.tenant_id = %(tenant_id)s AND t.currency = cur.currency AND t.recovered_amount > 0
+    ORDER BY t.recovered_amount DESC, t.sku LIMIT %(top)s
+) p
 """
-"""Read from the `ProductTotals` rollup (a row per seller account, currency and SKU), never the cases.
-Raw SQL for the two rankings in one statement; the tenant is filtered explicitly (no scoped manager here)."""
+"""Read from the `ProductTotals` rollup, never the cases: per currency, two short scans of its indexes by
+claimed and by recovered. Raw SQL for the lateral joins; the tenant is filtered explicitly."""
 
 
-def top_product_list(
-    *, tenant: Tenant, seller_account: SellerAccount | None = None, top: int = TOP_PRODUCTS
-) -> dict[str, TopProducts]:
-    """Per currency, the `top` SKUs by claimed amount and the `top` by recovered amount."""
+def top_product_list(*, tenant: Tenant, currencies: list[str], top: int = TOP_PRODUCTS) -> dict[str, TopProducts]:
+    """Per currency, the `top` SKUs by claimed amount and the `top` by recovered amount (cash), all seller
+    accounts together, in one query whatever the number of currencies."""
     with connection.cursor() as cursor:
-        cursor.execute(TOP_PRODUCTS_SQL, {
-            "tenant_id": tenant.pk, "account_id": seller_account.pk if seller_account else None, "top": top,
-        })
+        cursor.execute(TOP_PRODUCTS_SQL, {"tenant_id": tenant.pk, "currencies": currencies, "top": top})
         rows = cursor.fetchall()
-    claimed, recovered = defaultdict(list), defaultdict(list)
-    for currency, sku, cases, claimed_sum, recovered_sum, inventory, claimed_rank, recovered_rank in rows:
-        figures = ProductFigures(sku, cases, claimed_sum, recovered_sum, inventory)
-        if claimed_rank <= top:
-            claimed[currency].append((claimed_rank, figures))
-        if recovered_rank <= top and recovered_sum > 0:
-            recovered[currency].append((recovered_rank, figures))
+    ranked = {(kind, currency): [] for kind in ("claimed", "recovered") for currency in currencies}
+    for kind, currency, sku, cases, claimed, recovered, inventory in rows:
+        ranked[kind, currency].append(ProductFigures(sku, cases, claimed, recovered, inventory))
     return {
         currency: TopProducts(
-            currency=currency,
-            by_claimed=[f for _, f in sorted(claimed[currency], key=lambda pair: pair[0])],
-            by_recovered=[f for _, f in sorted(recovered[currency], key=lambda pair: pair[0])],
+            currency,
+            by_claimed=sorted(ranked["claimed", currency], key=lambda p: (-p.claimed, p.sku)),
+            by_recovered=sorted(ranked["recovered", currency], key=lambda p: (-p.recovered, p.sku)),
         )
-        for currency in claimed
+        for currency in currencies
+        if ranked["claimed", currency]
     }

@@ -16,7 +16,7 @@ def dashboard(request, tenant):
     # Rollup months and days are UTC ones, so "this month" and "today" are the UTC ones too.
     today = timezone.now().date()
     summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=today)
-    products = top_product_list(tenant=tenant, seller_account=selected)
+    products = top_product_list(tenant=tenant, currencies=[summary.currency for summary in summaries])
     panels = [
         (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months]), products.get(summary.currency))
         for summary in summaries

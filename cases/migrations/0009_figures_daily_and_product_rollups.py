@@ -2,7 +2,8 @@
 in `cases.sql.rollups`), and filled from the cases and records that exist:
 
 - `DailyRecovery`: net reimbursed per approval day, for the dashboard's period (recovered between two dates);
-- `ProductTotals`: cases, claimed, recovered and returned to inventory per SKU, for its top products.
+- `ProductTotals`: cases, claimed, recovered and returned to inventory per SKU and currency, for its top
+  products (indexed by claimed and by recovered, so a top ten is a short index scan).
 """
 
 import django.db.models.deletion
@@ -52,34 +53,34 @@ CREATE TRIGGER cases_daily_recovery_delete AFTER DELETE ON cases_reimbursementre
 CREATE OR REPLACE FUNCTION cases_product_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN 
-    INSERT INTO cases_producttotals AS t (tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    SELECT tenant_id, seller_account_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
-        SELECT tenant_id, seller_account_id, currency, sku, 1, claimed_amount, recovered_amount, inventory_value FROM new_rows
-    ) AS delta(tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    GROUP BY 1, 2, 3, 4
+    INSERT INTO cases_producttotals AS t (tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    SELECT tenant_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
+        SELECT tenant_id, currency, sku, 1, claimed_amount, recovered_amount, inventory_value FROM new_rows
+    ) AS delta(tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    GROUP BY 1, 2, 3
     HAVING sum(case_count) <> 0 OR sum(claimed_amount) <> 0 OR sum(recovered_amount) <> 0 OR sum(inventory_amount) <> 0
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, seller_account_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
+    ORDER BY 1, 2, 3
+    ON CONFLICT (tenant_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
     ELSIF TG_OP = 'UPDATE' THEN 
-    INSERT INTO cases_producttotals AS t (tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    SELECT tenant_id, seller_account_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
-        SELECT tenant_id, seller_account_id, currency, sku, 1, claimed_amount, recovered_amount, inventory_value FROM new_rows
+    INSERT INTO cases_producttotals AS t (tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    SELECT tenant_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
+        SELECT tenant_id, currency, sku, 1, claimed_amount, recovered_amount, inventory_value FROM new_rows
         UNION ALL
-        SELECT tenant_id, seller_account_id, currency, sku, -1, -claimed_amount, -recovered_amount, -inventory_value FROM old_rows
-    ) AS delta(tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    GROUP BY 1, 2, 3, 4
+        SELECT tenant_id, currency, sku, -1, -claimed_amount, -recovered_amount, -inventory_value FROM old_rows
+    ) AS delta(tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    GROUP BY 1, 2, 3
     HAVING sum(case_count) <> 0 OR sum(claimed_amount) <> 0 OR sum(recovered_amount) <> 0 OR sum(inventory_amount) <> 0
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, seller_account_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
+    ORDER BY 1, 2, 3
+    ON CONFLICT (tenant_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
     ELSE 
-    INSERT INTO cases_producttotals AS t (tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    SELECT tenant_id, seller_account_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
-        SELECT tenant_id, seller_account_id, currency, sku, -1, -claimed_amount, -recovered_amount, -inventory_value FROM old_rows
-    ) AS delta(tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-    GROUP BY 1, 2, 3, 4
+    INSERT INTO cases_producttotals AS t (tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    SELECT tenant_id, currency, sku, sum(case_count), sum(claimed_amount), sum(recovered_amount), sum(inventory_amount) FROM (
+        SELECT tenant_id, currency, sku, -1, -claimed_amount, -recovered_amount, -inventory_value FROM old_rows
+    ) AS delta(tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+    GROUP BY 1, 2, 3
     HAVING sum(case_count) <> 0 OR sum(claimed_amount) <> 0 OR sum(recovered_amount) <> 0 OR sum(inventory_amount) <> 0
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (tenant_id, seller_account_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
+    ORDER BY 1, 2, 3
+    ON CONFLICT (tenant_id, currency, sku) DO UPDATE SET case_count = t.case_count + EXCLUDED.case_count, claimed_amount = t.claimed_amount + EXCLUDED.claimed_amount, recovered_amount = t.recovered_amount + EXCLUDED.recovered_amount, inventory_amount = t.inventory_amount + EXCLUDED.inventory_amount;
     END IF;
     RETURN NULL;
 END $$;
@@ -106,12 +107,10 @@ SELECT tenant_id, seller_account_id, currency, (approval_date AT TIME ZONE 'UTC'
 FROM cases_reimbursementrecord
 GROUP BY 1, 2, 3, 4, 5;
 
-INSERT INTO cases_producttotals
-    (tenant_id, seller_account_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
-SELECT tenant_id, seller_account_id, currency, sku, count(*), sum(claimed_amount), sum(recovered_amount),
-    sum(inventory_value)
+INSERT INTO cases_producttotals (tenant_id, currency, sku, case_count, claimed_amount, recovered_amount, inventory_amount)
+SELECT tenant_id, currency, sku, count(*), sum(claimed_amount), sum(recovered_amount), sum(inventory_value)
 FROM cases_case
-GROUP BY 1, 2, 3, 4;
+GROUP BY 1, 2, 3;
 """
 
 
@@ -150,11 +149,11 @@ class Migration(migrations.Migration):
                 ('claimed_amount', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
                 ('recovered_amount', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
                 ('inventory_amount', models.DecimalField(decimal_places=2, default=0, max_digits=20)),
-                ('seller_account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.selleraccount')),
                 ('tenant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.tenant')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'seller_account', 'currency', 'sku'), name='product_totals_bucket')],
+                'indexes': [models.Index(fields=['tenant', 'currency', '-claimed_amount', 'sku'], name='product_totals_claimed'), models.Index(fields=['tenant', 'currency', '-recovered_amount', 'sku'], name='product_totals_recovered')],
+                'constraints': [models.UniqueConstraint(fields=('tenant', 'currency', 'sku'), name='product_totals_bucket')],
             },
         ),
         migrations.RunSQL(INSTALL, UNINSTALL),

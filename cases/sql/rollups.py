@@ -30,7 +30,7 @@ RECORD_BUCKET = (
 DAY_BUCKET = (
     "tenant_id, seller_account_id, currency, (approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
 )
-PRODUCT_BUCKET = "tenant_id, seller_account_id, currency, sku"
+PRODUCT_BUCKET = "tenant_id, currency, sku"
 PRODUCT_CONTRIBUTION = "{sign}1, {sign}claimed_amount, {sign}recovered_amount, {sign}inventory_value"
 RECORD_COUNT = "CASE WHEN voids_id IS NULL THEN 1 ELSE -1 END"
 """A record counts one, and the void of a record takes it back: `record_count` counts the records not voided."""
@@ -120,13 +120,12 @@ DAILY_RECOVERY_FUNCTION = _trigger_function(
 PRODUCT_TOTALS_FUNCTION = _trigger_function(
     "cases_product_totals",
     "cases_producttotals",
-    ["tenant_id", "seller_account_id", "currency", "sku",
-     "case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
+    ["tenant_id", "currency", "sku", "case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
     ["case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
     PRODUCT_BUCKET,
     PRODUCT_CONTRIBUTION,
 )
-"""Cases and their figures per SKU: the dashboard's top products."""
+"""Cases and their figures per SKU and currency, all seller accounts together: the dashboard's top products."""
 
 IMMUTABLE_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION cases_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -282,18 +281,18 @@ DAILY_RECOVERY = Rollup(
 PRODUCT_TOTALS = Rollup(
     name="ProductTotals",
     table="cases_producttotals",
-    keys=("seller_account_id", "currency", "sku"),
+    keys=("currency", "sku"),
     values=("case_count", "claimed_amount", "recovered_amount", "inventory_amount"),
     types={
-        "seller_account_id": "bigint", "currency": "text", "sku": "text",
+        "currency": "text", "sku": "text",
         "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
         "inventory_amount": "numeric",
     },
     recompute="""
-        SELECT seller_account_id, currency, sku, count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
+        SELECT currency, sku, count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
             sum(recovered_amount) AS recovered_amount, sum(inventory_value) AS inventory_amount
         FROM cases_case WHERE tenant_id = %(tenant_id)s
-        GROUP BY seller_account_id, currency, sku
+        GROUP BY currency, sku
     """,
 )
 

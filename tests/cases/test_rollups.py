@@ -99,6 +99,22 @@ def test_verify_checks_the_inventory_value_and_the_count_of_reimbursed_cases(boo
     assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
 
 
+def test_verify_names_a_corrupted_product_or_daily_bucket(books, acme_amazon):
+    corrupt("UPDATE cases_producttotals SET claimed_amount = 1 WHERE tenant_id = %s AND currency = 'CAD'",
+            [acme_amazon.tenant_id])
+    corrupt("DELETE FROM cases_dailyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="2 rollup bucket"):
+        call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert "ProductTotals all accounts CAD SKU-1: claimed_amount 1.00 stored, 9.99 expected" in out.getvalue()
+    assert "DailyRecovery Amazon NA A1ACMEAMAZON USD 2026-10-31 True: amount 0 stored, 12.50 expected" in (
+        out.getvalue())
+    assert "acme: 2 bucket(s) corrected" in rollups()
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
 def test_verify_fails_on_a_missing_monthly_bucket(books, acme_amazon):
     corrupt("DELETE FROM cases_monthlyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
     out = StringIO()

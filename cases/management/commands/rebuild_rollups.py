@@ -46,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
         labels = {account.pk: account.label for account in SellerAccount.objects.filter(tenant=tenant)}
         for difference in differences:
-            label = labels.get(difference.bucket["seller_account_id"], "?")
+            label = labels.get(difference.bucket.get("seller_account_id"), "all accounts")
             self.stdout.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
         if repair and differences:
             rollups_repair(tenant_id=tenant.pk, differences=differences)
