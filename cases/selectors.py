@@ -160,9 +160,3 @@ def case_totals_capped(*, cases: QuerySet[Case], cap: int) -> tuple[int, bool, l
         return cap, True, []
     return count, False, [CurrencyTotals(currency, n, claimed, recovered, inventory)
                           for currency, n, claimed, recovered, inventory in found]
-
-
-def case_count_capped(*, cases: QuerySet[Case], cap: int) -> int:
-    """How many rows match, counting at most `cap + 1` of them: more than `cap` means "cap+"."""
-    return cases.order_by().values("id")[: cap + 1].count()
-
