@@ -28,5 +28,8 @@ class PeriodForm(forms.Form):
         if not self.is_valid():
             return None
         end = self.cleaned_data.get("recovered_to") or today
-        start = self.cleaned_data.get("recovered_from") or min(end, today) - dt.timedelta(days=DEFAULT_DAYS - 1)
+        start = self.cleaned_data.get("recovered_from")
+        if start is None:
+            last = min(end, today)
+            start = last - dt.timedelta(days=DEFAULT_DAYS - 1) if last.toordinal() >= DEFAULT_DAYS else dt.date.min
         return start, end

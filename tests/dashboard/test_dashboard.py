@@ -448,6 +448,11 @@ def test_the_period_defaults_to_the_last_30_days():
     assert form.period(today=dt.date(2026, 11, 30)) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 
 
+def test_a_period_ending_in_the_first_days_of_the_calendar_starts_at_its_first_day():
+    form = PeriodForm({"recovered_to": "0001-01-05"})
+    assert form.period(today=dt.date(2026, 11, 30)) == (dt.date.min, dt.date(1, 1, 5))
+
+
 def test_top_products_rank_skus_by_claimed_and_by_recovered_and_link_to_their_cases(
         alice_client, acme_amazon, acme_amazon_eu):
     for sku, claimed, paid in [("BIG-CLAIM", "300.00", "0"), ("WELL-PAID", "100.00", "90.00"),
