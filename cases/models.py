@@ -1,5 +1,8 @@
 from django.conf import settings
+from decimal import Decimal
+
 from django.db import models
+from django.db.models.functions import Greatest, Least, Round
 from django_scopes import ScopedManager
 
 from accounts.models import SellerAccount, Tenant
@@ -48,9 +51,34 @@ class ReimbursementType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+INVENTORY_VALUE = models.Case(
+    models.When(
+        models.Q(units_claimed__gt=0, units_reimbursed_inventory__gt=0),
+        then=Least(
+            Round(
+                models.F("claimed_amount") * models.F("units_reimbursed_inventory") / models.F("units_claimed"),
+                precision=2,
+            ),
+            Greatest(models.F("claimed_amount") - models.F("recovered_amount"), models.Value(Decimal("0"))),
+        ),
+    ),
+    default=models.Value(Decimal("0")),
+    output_field=models.DecimalField(**MONEY),
+)
+"""What a case's units returned to inventory are worth, at the claim's value per unit (claimed amount over
+units claimed), capped at the claim left after the cash: with it, claimed = recovered in cash + returned to
+inventory + what is still pending or lost, case by case. A claim on an amount only has no unit value: 0."""
+
+RECOVERED_SOMETHING = ~models.Q(recovered_amount=0) | ~models.Q(units_reimbursed_cash=0) | ~models.Q(
+    units_reimbursed_inventory=0
+)
+"""A case that recovered money or units, whatever its status now (a Closed case may have recovered money)."""
+
+
 class CaseQuerySet(models.QuerySet):
     def reimbursed(self):
-        return self.filter(status__in=REIMBURSED_STATUSES)
+        """The cases of Reimbursed Cases: money or units recovered, net of reversals."""
+        return self.filter(RECOVERED_SOMETHING)
 
 
 class Case(models.Model):
@@ -87,6 +115,12 @@ class Case(models.Model):
     units_reimbursed_cash = models.IntegerField(default=0, editable=False)
     units_reimbursed_inventory = models.IntegerField(default=0, editable=False)
     last_reimbursed_on = models.DateField(null=True, blank=True, editable=False)
+    inventory_value = models.GeneratedField(
+        expression=INVENTORY_VALUE, output_field=models.DecimalField(**MONEY), db_persist=True,
+        verbose_name="returned to inventory value",
+        help_text="The units returned to inventory at the claim's value per unit, never more than the "
+                  "claim left unpaid in cash: the part of the claim settled in units, not money.",
+    )
 
     date_filed = models.DateField()
     claim_deadline = models.DateField(null=True, blank=True)
@@ -121,10 +155,15 @@ class Case(models.Model):
             models.Index(fields=["tenant", "reimbursement_type", "id"], name="case_t_type"),
             models.Index(fields=["tenant", "sku", "id"], name="case_t_sku"),
             models.Index(fields=["tenant", "status", "id"], name="case_t_status"),
-            models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
-            models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
+            models.Index(fields=["tenant", "currency", "claimed_amount", "id"], name="case_t_cur_claimed"),
+            models.Index(fields=["tenant", "currency", "recovered_amount", "id"], name="case_t_cur_recovered"),
+            models.Index(fields=["tenant", "last_reimbursed_on", "id"], name="case_t_reimbursed",
+                         condition=RECOVERED_SOMETHING),
             models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
         ]
+
+        """Amounts sort by currency first (`cases.tables.SORT_PREFIXES`); Reimbursed Cases sorts by last
+        reimbursed on the index of its own rows."""
 
     def __str__(self) -> str:
         return self.marketplace_case_id
@@ -327,8 +366,10 @@ class CaseEvent(models.Model):
 class CaseTotals(models.Model):
     """Rollup of cases per bucket, kept by database triggers on `cases_case` in the same transaction.
 
-    `shortfall_amount` is the sum over cases of max(claimed − recovered, 0): pending on
-    active cases, lost on Not Eligible and Closed ones.
+    `shortfall_amount` is the sum over cases of max(claimed − recovered, 0); less `inventory_amount`
+    (what units returned to inventory settled of it), it is pending on active cases and lost on the
+    others. Per case claimed − recovered = shortfall − max(recovered − claimed, 0), so what cases
+    recovered beyond their claims is recovered + shortfall − claimed, summed over any buckets.
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -340,6 +381,12 @@ class CaseTotals(models.Model):
     claimed_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
     recovered_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
     shortfall_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    inventory_amount = models.DecimalField(
+        max_digits=20, decimal_places=2, default=0, help_text="Sum of the cases' `inventory_value`."
+    )
+    reimbursed_count = models.BigIntegerField(
+        default=0, help_text="Cases that recovered money or units (`CaseQuerySet.reimbursed`)."
+    )
 
     objects = ScopedManager(tenant="tenant")
 
@@ -371,4 +418,52 @@ class MonthlyRecovery(models.Model):
                 fields=["tenant", "seller_account", "currency", "month", "automatic"],
                 name="monthly_recovery_bucket",
             ),
+        ]
+
+
+class DailyRecovery(models.Model):
+    """Net reimbursed per approval day (UTC), kept by a database trigger on `cases_reimbursementrecord`:
+    what the dashboard adds up for a period, by approval date."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller_account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    day = models.DateField(help_text="Day of approval (UTC).")
+    automatic = models.BooleanField(help_text="Paid without a case (no case ID in the report).")
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    record_count = models.BigIntegerField(default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "seller_account", "currency", "day", "automatic"], name="daily_recovery_bucket",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="daily_recovery_t_day")]
+
+
+class ProductTotals(models.Model):
+    """Cases and their figures per SKU and currency, all seller accounts together, kept by a database
+    trigger on `cases_case`: the dashboard's top products are two short index scans per currency, never a
+    read of the cases. A case without a SKU counts under the empty SKU."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    sku = models.CharField("SKU", max_length=64)
+    case_count = models.BigIntegerField(default=0)
+    claimed_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    recovered_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    inventory_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "currency", "sku"], name="product_totals_bucket"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "currency", "-claimed_amount", "sku"], name="product_totals_claimed"),
+            models.Index(fields=["tenant", "currency", "-recovered_amount", "sku"], name="product_totals_recovered"),
         ]

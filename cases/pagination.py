@@ -3,6 +3,8 @@
 A page is named by an opaque cursor: the sort it belongs to, a direction, and the sort key
 `(value, id)` of the row it starts after or ends before. Compared as a row, `(col, id) > (v, id)`,
 so PostgreSQL walks the `(tenant, col, id)` index from that point instead of skipping rows.
+A sort may put columns before its own (amounts sort by currency first, so that two currencies are
+never interleaved): the key is then `(currency, amount, id)`, walked on the index of the same columns.
 """
 
 import base64
@@ -30,11 +32,17 @@ MAX_ID = 2**63 - 1
 
 @dataclass(frozen=True)
 class Sort:
-    """`column` ascending, or descending when `descending`; ties broken by id in the same direction."""
+    """`column` ascending, or descending when `descending`, after the columns of `prefix` in the same
+    direction; ties broken by id in the same direction."""
 
     alias: str
     column: str
     descending: bool
+    prefix: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.prefix, self.column)
 
     @property
     def param(self) -> str:
@@ -42,29 +50,36 @@ class Sort:
 
     def ordering(self, *, reverse: bool = False) -> list[str]:
         sign = "-" if self.descending != reverse else ""
-        return [f"{sign}{self.column}", f"{sign}id"]
+        return [f"{sign}{column}" for column in self.columns] + [f"{sign}id"]
 
 
-def sort_parse(param: str | None, *, columns: dict[str, str], default: str) -> Sort:
-    """`-claimed` → claimed amount, descending. Unknown sorts fall back to `default`."""
+def sort_parse(param: str | None, *, columns: dict[str, str], default: str,
+               prefixes: dict[str, tuple[str, ...]] | None = None) -> Sort:
+    """`-claimed` → claimed amount, descending (after the columns `prefixes` gives the alias).
+    Unknown sorts fall back to `default`."""
     raw = (param or "").strip()
     alias = raw.removeprefix("-")
     if alias not in columns:
         raw, alias = default, default.removeprefix("-")
-    return Sort(alias, columns[alias], raw.startswith("-"))
+    return Sort(alias, columns[alias], raw.startswith("-"), (prefixes or {}).get(alias, ()))
 
 
 @dataclass(frozen=True)
 class Cursor:
     sort: str
     after: bool
-    value: str
+    value: str | list[str]
+    """The sort column's value, or a list of the values of a sort with a prefix."""
     id: int
 
 
+def _text(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 def cursor_encode(*, sort: Sort, after: bool, row: models.Model) -> str:
-    value = getattr(row, sort.column)
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    values = [_text(getattr(row, column)) for column in sort.columns]
+    text = values if sort.prefix else values[0]
     payload = json.dumps([sort.param, "a" if after else "b", text, row.pk], separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
@@ -78,7 +93,8 @@ def cursor_decode(token: str | None) -> Cursor | None:
         sort, direction, value, pk = json.loads(raw)
     except (binascii.Error, ValueError, TypeError, RecursionError):
         return None
-    if not (isinstance(sort, str) and direction in ("a", "b") and isinstance(value, str)
+    is_list = isinstance(value, list) and 0 < len(value) <= 4 and all(isinstance(v, str) for v in value)
+    if not (isinstance(sort, str) and direction in ("a", "b") and (isinstance(value, str) or is_list)
             and isinstance(pk, int) and not isinstance(pk, bool) and 1 <= pk <= MAX_ID):
         return None
     return Cursor(sort, direction == "a", value, pk)
@@ -124,10 +140,19 @@ def _typed(field: models.Field, text: str):
     return value
 
 
-def _beyond(queryset: models.QuerySet, sort: Sort, value, pk: int, *, forward: bool) -> models.QuerySet:
-    """Rows strictly past the row with sort key `(value, pk)`, in the walking direction."""
-    row = Func(F(sort.column), F("id"), function="ROW", output_field=models.Field())
-    key = Func(Value(value), Value(pk), function="ROW", output_field=models.Field())
+def cursor_values(*, model: type[models.Model], sort: Sort, cursor: Cursor) -> list:
+    """The cursor's sort key without its id, one value per column of `sort`, typed and checked by
+    `cursor_value`; a key of another shape than the sort's raises `CursorValueError`."""
+    texts = cursor.value if isinstance(cursor.value, list) else [cursor.value]
+    if isinstance(cursor.value, list) != bool(sort.prefix) or len(texts) != len(sort.columns):
+        raise CursorValueError(f"{sort.alias}: a key of {len(texts)} value(s) for {len(sort.columns)} column(s)")
+    return [cursor_value(model=model, column=column, text=text) for column, text in zip(sort.columns, texts)]
+
+
+def _beyond(queryset: models.QuerySet, sort: Sort, values: list, pk: int, *, forward: bool) -> models.QuerySet:
+    """Rows strictly past the row with sort key `(*values, pk)`, in the walking direction."""
+    row = Func(*(F(column) for column in sort.columns), F("id"), function="ROW", output_field=models.Field())
+    key = Func(*(Value(value) for value in values), Value(pk), function="ROW", output_field=models.Field())
     ascending = sort.descending != forward
     lookup = GreaterThan if ascending else LessThan
     return queryset.filter(lookup(row, key))
@@ -169,7 +194,7 @@ def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None) -> 
         cursor = None
     if cursor is not None:
         try:
-            value = cursor_value(model=queryset.model, column=sort.column, text=cursor.value)
+            values = cursor_values(model=queryset.model, sort=sort, cursor=cursor)
         except CursorValueError:
             cursor = None
     if token == LAST:
@@ -179,25 +204,32 @@ def keyset_page(queryset: models.QuerySet, *, sort: Sort, token: str | None) -> 
         rows = list(queryset.order_by(*sort.ordering())[: per_page + 1])
         return Page(rows[:per_page], sort, first=True, last=len(rows) <= per_page)
     if cursor.after:
-        rows = list(_beyond(queryset, sort, value, cursor.id, forward=True).order_by(*sort.ordering())[: per_page + 1])
+        rows = list(_beyond(queryset, sort, values, cursor.id, forward=True).order_by(*sort.ordering())[: per_page + 1])
         return Page(rows[:per_page], sort, first=False, last=len(rows) <= per_page)
     rows = list(
-        _beyond(queryset, sort, value, cursor.id, forward=False).order_by(*sort.ordering(reverse=True))[: per_page + 1]
+        _beyond(queryset, sort, values, cursor.id, forward=False).order_by(*sort.ordering(reverse=True))[: per_page + 1]
     )
     return Page(rows[:per_page][::-1], sort, first=len(rows) <= per_page, last=False)
 
 
 def keyset_chunks(queryset: models.QuerySet, *, sort: Sort, fields: list) -> Iterator[list]:
-    """All rows in `sort` order as tuples `(sort value, id, *fields)`, `EXPORT_CHUNK` at a time.
+    """All rows in `sort` order as tuples `(*sort values, id, *fields)` (`key_width(sort)` values before
+    the fields), `EXPORT_CHUNK` at a time.
 
     Each chunk is its own short index range query starting after the previous chunk's last row.
     """
     size = EXPORT_CHUNK
-    ordered = queryset.order_by(*sort.ordering()).values_list(sort.column, "id", *fields)
+    width = len(sort.columns)
+    ordered = queryset.order_by(*sort.ordering()).values_list(*sort.columns, "id", *fields)
     chunk = list(ordered[:size])
     while chunk:
         yield chunk
         if len(chunk) < size:
             return
-        value, pk = chunk[-1][:2]
-        chunk = list(_beyond(ordered, sort, value, pk, forward=True)[:size])
+        last = chunk[-1]
+        chunk = list(_beyond(ordered, sort, list(last[:width]), last[width], forward=True)[:size])
+
+
+def key_width(sort: Sort) -> int:
+    """How many values of the sort key (its columns and the id) start each row of `keyset_chunks`."""
+    return len(sort.columns) + 1

@@ -1,6 +1,6 @@
 """Recompute the rollup tables from cases and records, compare them with what the triggers stored, repair.
 
-The triggers in `cases.sql.rollups` keep `CaseTotals` and `MonthlyRecovery` right as writes happen;
+The triggers in `cases.sql.rollups` keep the rollup tables (`cases.sql.rollups.ROLLUPS`) right as writes happen;
 this module is the independent check. Each rollup is recomputed with one GROUP BY over its source
 table and joined to the stored rows in the same statement (one snapshot), so a comparison is
 consistent even while sellers and the sync keep writing.

@@ -1,8 +1,11 @@
 """Reads of cases for the seller pages. Each one filters by tenant explicitly, on top of the scoped manager."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
@@ -43,45 +46,117 @@ class Bucket:
     status: str
     reimbursement_type: str
     seller_account_id: int
+    currency: str
     case_count: int
+    reimbursed_count: int
+    claimed: Decimal
+    recovered: Decimal
+    inventory: Decimal
+
+    def count(self, *, reimbursed_only: bool) -> int:
+        return self.reimbursed_count if reimbursed_only else self.case_count
 
 
 def case_bucket_list(*, tenant: Tenant) -> list[Bucket]:
-    """Case counts per status, type and seller account from the rollup (all currencies together)."""
+    """Case counts and amounts per status, type, seller account and currency, from the rollup."""
     rows = (
         CaseTotals.objects.filter(tenant=tenant, case_count__gt=0)
-        .values("status", "reimbursement_type", "seller_account_id")
-        .annotate(n=Sum("case_count"))
+        .values("status", "reimbursement_type", "seller_account_id", "currency")
+        .annotate(n=Sum("case_count"), reimbursed=Sum("reimbursed_count"), claimed=Sum("claimed_amount"),
+                  recovered=Sum("recovered_amount"), inventory=Sum("inventory_amount"))
         .order_by()
     )
-    return [Bucket(r["status"], r["reimbursement_type"], r["seller_account_id"], r["n"]) for r in rows]
+    return [
+        Bucket(r["status"], r["reimbursement_type"], r["seller_account_id"], r["currency"], r["n"],
+               r["reimbursed"], r["claimed"], r["recovered"], r["inventory"])
+        for r in rows
+    ]
+
+
+def _matching(
+    buckets: Iterable[Bucket], *, statuses: Iterable[str], types: Iterable[str] | None,
+    seller_account_ids: Iterable[int] | None,
+) -> list[Bucket]:
+    statuses = set(statuses)
+    types = None if types is None else set(types)
+    account_ids = None if seller_account_ids is None else set(seller_account_ids)
+    return [
+        b for b in buckets
+        if b.status in statuses
+        and (types is None or b.reimbursement_type in types)
+        and (account_ids is None or b.seller_account_id in account_ids)
+    ]
 
 
 def case_count_in_buckets(
     buckets: Iterable[Bucket], *, statuses: Iterable[str], types: Iterable[str] | None = None,
-    seller_account_ids: Iterable[int] | None = None,
+    seller_account_ids: Iterable[int] | None = None, reimbursed_only: bool = False,
 ) -> int:
-    """Exact count of the cases matching these rollup dimensions; None for a dimension means any."""
-    statuses = set(statuses)
-    types = None if types is None else set(types)
-    account_ids = None if seller_account_ids is None else set(seller_account_ids)
-    return sum(
-        b.case_count for b in buckets
-        if b.status in statuses
-        and (types is None or b.reimbursement_type in types)
-        and (account_ids is None or b.seller_account_id in account_ids)
-    )
+    """Exact count of the cases matching these rollup dimensions; None for a dimension means any.
+    With `reimbursed_only`, only the cases that recovered money or units."""
+    matching = _matching(buckets, statuses=statuses, types=types, seller_account_ids=seller_account_ids)
+    return sum(b.count(reimbursed_only=reimbursed_only) for b in matching)
 
 
-def case_status_counts(buckets: Iterable[Bucket], *, statuses: Iterable[str]) -> list[tuple[CaseStatus, int]]:
+def case_status_counts(
+    buckets: Iterable[Bucket], *, statuses: Iterable[str], reimbursed_only: bool = False
+) -> list[tuple[CaseStatus, int]]:
     totals = {status: 0 for status in statuses}
     for bucket in buckets:
         if bucket.status in totals:
-            totals[bucket.status] += bucket.case_count
+            totals[bucket.status] += bucket.count(reimbursed_only=reimbursed_only)
     return [(CaseStatus(status), n) for status, n in totals.items()]
 
 
-def case_count_capped(*, cases: QuerySet[Case], cap: int) -> int:
-    """How many rows match, counting at most `cap + 1` of them: more than `cap` means "cap+"."""
-    return cases.order_by().values("id")[: cap + 1].count()
+@dataclass(frozen=True)
+class CurrencyTotals:
+    """What a list's rows add up to in one currency. Claimed is left out (None) where the rollup cannot
+    tell it: the claims of Reimbursed Cases (a Closed bucket mixes cases with and without money)."""
 
+    currency: str
+    case_count: int
+    claimed: Decimal | None
+    recovered: Decimal
+    inventory: Decimal
+
+
+def case_totals_in_buckets(
+    buckets: Iterable[Bucket], *, statuses: Iterable[str], types: Iterable[str] | None = None,
+    seller_account_ids: Iterable[int] | None = None, reimbursed_only: bool = False,
+) -> list[CurrencyTotals]:
+    """Per currency, the totals of the cases matching these rollup dimensions, exact. Over every bucket
+    they are the dashboard's claimed, recovered and returned-to-inventory figures; the recovered and
+    inventory of Reimbursed Cases are the same (a case outside it recovered nothing)."""
+    per_currency = defaultdict(list)
+    for bucket in _matching(buckets, statuses=statuses, types=types, seller_account_ids=seller_account_ids):
+        per_currency[bucket.currency].append(bucket)
+    return [
+        CurrencyTotals(
+            currency=currency,
+            case_count=sum(b.count(reimbursed_only=reimbursed_only) for b in rows),
+            claimed=None if reimbursed_only else sum((b.claimed for b in rows), Decimal("0.00")),
+            recovered=sum((b.recovered for b in rows), Decimal("0.00")),
+            inventory=sum((b.inventory for b in rows), Decimal("0.00")),
+        )
+        for currency, rows in sorted(per_currency.items())
+        if any(b.count(reimbursed_only=reimbursed_only) for b in rows)
+    ]
+
+
+def case_totals_capped(*, cases: QuerySet[Case], cap: int) -> tuple[int, bool, list[CurrencyTotals]]:
+    """(count, capped, totals per currency) of the filtered cases, in one query reading at most `cap + 1`
+    of them: past `cap`, the count is "cap+" and there are no totals (an empty list)."""
+    rows = cases.order_by().values_list("currency", "claimed_amount", "recovered_amount", "inventory_value")
+    inner, params = rows[: cap + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.col1, count(*), sum(s.col2), sum(s.col3), sum(s.col4) "
+            f"FROM ({inner}) AS s(col1, col2, col3, col4) GROUP BY s.col1 ORDER BY s.col1",
+            params,
+        )
+        found = cursor.fetchall()
+    count = sum(row[1] for row in found)
+    if count > cap:
+        return cap, True, []
+    return count, False, [CurrencyTotals(currency, n, claimed, recovered, inventory)
+                          for currency, n, claimed, recovered, inventory in found]

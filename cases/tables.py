@@ -28,7 +28,17 @@ SORT_COLUMNS = {
     "date_filed": "date_filed",
     "last_update": "updated_at",
 }
-"""Sortable column → model field. Each field has a `(tenant, field, id)` index (see `Case.Meta.indexes`)."""
+"""Sortable column of Overall Cases → model field. Each has a `(tenant, [currency,] field, id)` index (see
+`Case.Meta.indexes`)."""
+
+REIMBURSED_SORT_COLUMNS = {
+    **{alias: column for alias, column in SORT_COLUMNS.items() if alias not in ("date_filed", "last_update")},
+    "last_reimbursed": "last_reimbursed_on",
+}
+"""Reimbursed Cases sorts by the columns it shows."""
+
+SORT_PREFIXES = {"claimed": ("currency",), "recovered": ("currency",)}
+"""Amounts sort by currency first, then amount: two currencies are never interleaved."""
 
 DEFAULT_SORT = "-date_filed"
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
@@ -103,6 +113,9 @@ class KeysetTable(tables.Table):
 
 
 class OverallCaseTable(KeysetTable):
+    sort_columns = SORT_COLUMNS
+    default_sort = DEFAULT_SORT
+
     date_filed = tables.Column("Date filed", empty_values=())
     last_update = tables.Column("Last update", accessor="updated_at", empty_values=())
 
@@ -117,11 +130,14 @@ class OverallCaseTable(KeysetTable):
 
 
 class ReimbursedCaseTable(KeysetTable):
+    sort_columns = REIMBURSED_SORT_COLUMNS
+    default_sort = "-last_reimbursed"
+
     units_cash = tables.Column("Units reimbursed (cash)", accessor="units_reimbursed_cash",
                                orderable=False, attrs=NUMBER, empty_values=())
     units_inventory = tables.Column("Units reimbursed (inventory)", accessor="units_reimbursed_inventory",
                                     orderable=False, attrs=NUMBER, empty_values=())
-    last_reimbursed_on = tables.Column("Last reimbursed", orderable=False, empty_values=())
+    last_reimbursed = tables.Column("Last reimbursed", accessor="last_reimbursed_on", empty_values=())
 
     def render_units_cash(self, record):
         return record.units_reimbursed_cash
@@ -129,7 +145,7 @@ class ReimbursedCaseTable(KeysetTable):
     def render_units_inventory(self, record):
         return record.units_reimbursed_inventory
 
-    def render_last_reimbursed_on(self, record):
+    def render_last_reimbursed(self, record):
         return short_date(record.last_reimbursed_on)
 
     class Meta(KeysetTable.Meta):

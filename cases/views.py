@@ -1,5 +1,7 @@
 """The seller's case pages. Read-only; `tenant_view` resolves the tenant and runs each view in its scope."""
 
+from dataclasses import replace
+
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +15,7 @@ from .filters import CaseFilter
 from .locks import tenant_export_lock_release, tenant_export_lock_try
 from .models import REIMBURSED_STATUSES, CaseStatus
 from .pagination import LAST, keyset_page, sort_parse
-from .tables import DEFAULT_SORT, SORT_COLUMNS, OverallCaseTable, ReimbursedCaseTable
+from .tables import SORT_PREFIXES, OverallCaseTable, ReimbursedCaseTable
 
 
 def _query(request, **changes) -> str:
@@ -27,8 +29,14 @@ def _query(request, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def _export_url(request, tenant) -> str:
-    return reverse("cases:export", args=[tenant.slug]) + _query(request, cursor=None)
+def _export_url(request, tenant, *, reimbursed_only: bool) -> str:
+    name = "cases:reimbursed_export" if reimbursed_only else "cases:export"
+    return reverse(name, args=[tenant.slug]) + _query(request, cursor=None)
+
+
+def _sort(request, table_class):
+    return sort_parse(request.GET.get("sort"), columns=table_class.sort_columns, default=table_class.default_sort,
+                      prefixes=SORT_PREFIXES)
 
 
 def _pager_urls(request, page) -> dict[str, str | None]:
@@ -43,25 +51,29 @@ def _pager_urls(request, page) -> dict[str, str | None]:
     }
 
 
-def _result_count(filterset, buckets, statuses) -> tuple[int, bool]:
-    """(count, capped): exact from the rollup when only rollup dimensions are filtered, else counted up to a cap."""
+def _result_figures(filterset, buckets, *, reimbursed_only: bool):
+    """(count, capped, totals per currency): exact from the rollup when only rollup dimensions are
+    filtered, else counted and added up over at most `COUNT_CAP` cases (past it: no totals)."""
     if not filterset.only_dimensions:
-        count = selectors.case_count_capped(cases=filterset.qs, cap=selectors.COUNT_CAP)
-        return min(count, selectors.COUNT_CAP), count > selectors.COUNT_CAP
+        count, capped, totals = selectors.case_totals_capped(cases=filterset.qs, cap=selectors.COUNT_CAP)
+        if reimbursed_only:
+            totals = [replace(t, claimed=None) for t in totals]
+        return count, capped, totals
     data = filterset.form.cleaned_data
     account = data.get("seller_account")
-    return selectors.case_count_in_buckets(
-        buckets,
-        statuses=[data["status"]] if data.get("status") else statuses,
-        types=[data["type"]] if data.get("type") else None,
-        seller_account_ids=[int(account)] if account else None,
-    ), False
+    dimensions = {
+        "statuses": [data["status"]] if data.get("status") else tuple(CaseStatus),
+        "types": [data["type"]] if data.get("type") else None,
+        "seller_account_ids": [int(account)] if account else None,
+        "reimbursed_only": reimbursed_only,
+    }
+    return (selectors.case_count_in_buckets(buckets, **dimensions), False,
+            selectors.case_totals_in_buckets(buckets, **dimensions))
 
 
 def _case_list(request, tenant, *, reimbursed_only: bool):
     nav = "reimbursed" if reimbursed_only else "overall"
     table_class = ReimbursedCaseTable if reimbursed_only else OverallCaseTable
-    statuses = REIMBURSED_STATUSES if reimbursed_only else tuple(CaseStatus)
     seller_accounts = seller_account_list(tenant=tenant)
     context = {"tenant": tenant, "nav": nav, "seller_accounts": seller_accounts,
                "any_ready": any(account.is_ready for account in seller_accounts)}
@@ -69,21 +81,23 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         return render(request, f"cases/{nav}.html", context)
 
     cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
-    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, statuses=statuses)
-    sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts)
+    sort = _sort(request, table_class)
     buckets = selectors.case_bucket_list(tenant=tenant)
-    status_counts = selectors.case_status_counts(buckets, statuses=statuses)
+    status_counts = selectors.case_status_counts(buckets, statuses=tuple(CaseStatus), reimbursed_only=reimbursed_only)
     if filterset.is_valid():
         page = keyset_page(filterset.qs, sort=sort, token=request.GET.get("cursor"))
-        count, capped = _result_count(filterset, buckets, statuses)
+        count, capped, totals = _result_figures(filterset, buckets, reimbursed_only=reimbursed_only)
     else:
-        page, count, capped = None, 0, False
+        page, count, capped, totals = None, 0, False, []
     context.update(
         filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
-        status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts],
+        totals=totals, amount_sort=bool(sort.prefix), reimbursed_only=reimbursed_only,
+        status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts
+                       if n or not reimbursed_only or status in REIMBURSED_STATUSES],
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
         **_pager_urls(request, page),
-        export_url=None if reimbursed_only or page is None else _export_url(request, tenant),
+        export_url=None if page is None else _export_url(request, tenant, reimbursed_only=reimbursed_only),
     )
     return render(request, f"cases/{nav}.html", context)
 
@@ -108,20 +122,30 @@ def _filter_errors(filterset) -> str:
 
 @tenant_view
 def export_cases(request, tenant):
+    return _export(request, tenant, reimbursed_only=False)
+
+
+@tenant_view
+def export_reimbursed_cases(request, tenant):
+    return _export(request, tenant, reimbursed_only=True)
+
+
+def _export(request, tenant, *, reimbursed_only: bool):
     """The CSV export, one at a time per organisation: a second one while the first streams is
     answered 429 with a page saying so, so that one tenant's exports cannot take every server thread
     and database connection from the others. Invalid filters are refused with 400 naming each one."""
     seller_accounts = seller_account_list(tenant=tenant)
-    filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts)
+    cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts)
     if not filterset.is_valid():
         return HttpResponseBadRequest(_filter_errors(filterset), content_type="text/plain; charset=utf-8")
     if not tenant_export_lock_try(tenant_id=tenant.pk):
         response = render(request, "cases/export_busy.html",
-                          {"tenant": tenant, "nav": "overall"}, status=429)
+                          {"tenant": tenant, "nav": "reimbursed" if reimbursed_only else "overall"}, status=429)
         response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
         return response
     try:
-        sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
+        sort = _sort(request, ReimbursedCaseTable if reimbursed_only else OverallCaseTable)
         lines = csv_lines(tenant=tenant, cases=filterset.qs, sort=sort, seller_accounts=seller_accounts)
     except BaseException:
         tenant_export_lock_release(tenant_id=tenant.pk)

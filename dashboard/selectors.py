@@ -8,20 +8,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import SellerAccount, Tenant
 from cases.models import (
     ACTIVE_STATUSES,
-    LOST_STATUSES,
     CaseStatus,
     CaseTotals,
+    DailyRecovery,
     MonthlyRecovery,
     ReimbursementType,
 )
 
 ZERO = Decimal("0.00")
 MONTHS_SHOWN = 12
+TOP_PRODUCTS = 10
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,10 @@ class CurrencySummary:
     case_count: int
     claimed: Decimal
     recovered: Decimal
+    inventory: Decimal
     pending: Decimal
     lost: Decimal
+    beyond_claims: Decimal
     recovery_rate: Decimal | None
     statuses: list[StatusFigures]
     types: list[TypeFigures]
@@ -63,12 +67,19 @@ class CurrencySummary:
     automatic_total: Decimal
     automatic_count: int
 
+    @property
+    def accounted(self) -> Decimal:
+        """Recovered + returned to inventory + pending + lost: the claimed amount, plus what cases
+        recovered beyond their claims."""
+        return self.recovered + self.inventory + self.pending + self.lost
 
-def recovery_rate(*, recovered: Decimal, claimed: Decimal) -> Decimal | None:
-    """Recovered as a percentage of claimed, to one decimal; None when nothing was claimed."""
+
+def recovery_rate(*, recovered: Decimal, claimed: Decimal, inventory: Decimal = ZERO) -> Decimal | None:
+    """Recovered in cash plus the value returned to inventory, as a percentage of claimed, to one
+    decimal; None when nothing was claimed."""
     if not claimed:
         return None
-    return (recovered * 100 / claimed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return ((recovered + inventory) * 100 / claimed).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def month_window(*, today: dt.date, count: int = MONTHS_SHOWN) -> list[dt.date]:
@@ -92,6 +103,7 @@ def _case_totals(*, tenant: Tenant, seller_account: SellerAccount | None) -> lis
             claimed=Sum("claimed_amount"),
             recovered=Sum("recovered_amount"),
             shortfall=Sum("shortfall_amount"),
+            inventory=Sum("inventory_amount"),
         )
         .filter(cases__gt=0)
         .order_by()
@@ -125,15 +137,19 @@ def _summarise(currency: str, totals: list[dict], monthly: list[dict], months: l
         (automatic_months if row["automatic"] else case_months)[row["month"]] += row["amount"]
     automatic_rows = [row for row in monthly if row["automatic"]]
 
-    claimed, recovered = total("claimed", totals), total("recovered", totals)
+    claimed, recovered, inventory = total("claimed", totals), total("recovered", totals), total("inventory", totals)
+    active = [row for row in totals if row["status"] in ACTIVE_STATUSES]
+    finished = [row for row in totals if row["status"] not in ACTIVE_STATUSES]
     return CurrencySummary(
         currency=currency,
         case_count=sum(row["cases"] for row in totals),
         claimed=claimed,
         recovered=recovered,
-        pending=total("shortfall", [row for row in totals if row["status"] in ACTIVE_STATUSES]),
-        lost=total("shortfall", [row for row in totals if row["status"] in LOST_STATUSES]),
-        recovery_rate=recovery_rate(recovered=recovered, claimed=claimed),
+        inventory=inventory,
+        pending=total("shortfall", active) - total("inventory", active),
+        lost=total("shortfall", finished) - total("inventory", finished),
+        beyond_claims=recovered + total("shortfall", totals) - claimed,
+        recovery_rate=recovery_rate(recovered=recovered, claimed=claimed, inventory=inventory),
         statuses=[
             StatusFigures(
                 status=status.value,
@@ -188,3 +204,89 @@ def currency_summary_list(
 def seller_account_from_query(*, value: str | None, seller_accounts: list[SellerAccount]) -> SellerAccount | None:
     """The account a `?account=` value names among the tenant's own; anything else means all accounts."""
     return next((account for account in seller_accounts if str(account.pk) == (value or "")), None)
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """What was reimbursed in one currency between two approval dates (UTC days, both included)."""
+
+    currency: str
+    recovered: Decimal
+    automatic: Decimal
+    record_count: int
+
+
+def period_recovery_list(
+    *, tenant: Tenant, start: dt.date, end: dt.date, seller_account: SellerAccount | None = None
+) -> list[PeriodFigures]:
+    """Per currency, net reimbursed on cases and paid without a case, approved from `start` to `end`."""
+    rows = DailyRecovery.objects.filter(tenant=tenant, day__gte=start, day__lte=end)
+    if seller_account is not None:
+        rows = rows.filter(seller_account=seller_account)
+    sums = defaultdict(lambda: {True: ZERO, False: ZERO, "records": 0})
+    for row in rows.values("currency", "automatic").annotate(amount=Sum("amount"), records=Sum("record_count")).order_by():
+        sums[row["currency"]][row["automatic"]] += row["amount"]
+        sums[row["currency"]]["records"] += row["records"]
+    return [
+        PeriodFigures(currency=currency, recovered=figures[False], automatic=figures[True],
+                      record_count=figures["records"])
+        for currency, figures in sorted(sums.items())
+        if figures["records"] or figures[False] or figures[True]
+    ]
+
+
+@dataclass(frozen=True)
+class ProductFigures:
+    sku: str
+    case_count: int
+    claimed: Decimal
+    recovered: Decimal
+    inventory: Decimal
+
+
+@dataclass(frozen=True)
+class TopProducts:
+    """A currency's SKUs with the most claimed, and those with the most recovered (in cash)."""
+
+    currency: str
+    by_claimed: list[ProductFigures]
+    by_recovered: list[ProductFigures]
+
+
+TOP_PRODUCTS_SQL = """
+SELECT 'claimed', cur.currency, p.sku, p.case_count, p.claimed_amount, p.recovered_amount, p.inventory_amount
+FROM unnest(%(currencies)s::text[]) AS cur(currency) CROSS JOIN LATERAL (
+    SELECT * FROM cases_producttotals t
+    WHERE t.tenant_id = %(tenant_id)s AND t.currency = cur.currency AND t.case_count > 0
+    ORDER BY t.claimed_amount DESC, t.sku LIMIT %(top)s
+) p
+UNION ALL
+SELECT 'recovered', cur.currency, p.sku, p.case_count, p.claimed_amount, p.recovered_amount, p.inventory_amount
+FROM unnest(%(currencies)s::text[]) AS cur(currency) CROSS JOIN LATERAL (
+    SELECT * FROM cases_producttotals t
+    WHERE t.tenant_id = %(tenant_id)s AND t.currency = cur.currency AND t.recovered_amount > 0
+    ORDER BY t.recovered_amount DESC, t.sku LIMIT %(top)s
+) p
+"""
+"""Read from the `ProductTotals` rollup, never the cases: per currency, two short scans of its indexes by
+claimed and by recovered. Raw SQL for the lateral joins; the tenant is filtered explicitly."""
+
+
+def top_product_list(*, tenant: Tenant, currencies: list[str], top: int = TOP_PRODUCTS) -> dict[str, TopProducts]:
+    """Per currency, the `top` SKUs by claimed amount and the `top` by recovered amount (cash), all seller
+    accounts together, in one query whatever the number of currencies."""
+    with connection.cursor() as cursor:
+        cursor.execute(TOP_PRODUCTS_SQL, {"tenant_id": tenant.pk, "currencies": currencies, "top": top})
+        rows = cursor.fetchall()
+    ranked = {(kind, currency): [] for kind in ("claimed", "recovered") for currency in currencies}
+    for kind, currency, sku, cases, claimed, recovered, inventory in rows:
+        ranked[kind, currency].append(ProductFigures(sku, cases, claimed, recovered, inventory))
+    return {
+        currency: TopProducts(
+            currency,
+            by_claimed=sorted(ranked["claimed", currency], key=lambda p: (-p.claimed, p.sku)),
+            by_recovered=sorted(ranked["recovered", currency], key=lambda p: (-p.recovered, p.sku)),
+        )
+        for currency in currencies
+        if ranked["claimed", currency]
+    }

@@ -8,19 +8,25 @@ from accounts.selectors import seller_account_list
 from ledger.selectors import funnel_summary
 
 from .chart import bar_chart
-from .selectors import currency_summary_list, seller_account_from_query
+from .forms import PeriodForm
+from .selectors import currency_summary_list, period_recovery_list, seller_account_from_query, top_product_list
 
 
 @tenant_view
 def dashboard(request, tenant):
     seller_accounts = seller_account_list(tenant=tenant)
     selected = seller_account_from_query(value=request.GET.get("account"), seller_accounts=seller_accounts)
-    # Rollup months are UTC months, so "this month" is the UTC one too.
-    summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=timezone.now().date())
+    # Rollup months and days are UTC ones, so "this month" and "today" are the UTC ones too.
+    today = timezone.now().date()
+    summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=today)
+    products = top_product_list(tenant=tenant, currencies=[summary.currency for summary in summaries])
     funnel = funnel_summary(tenant=tenant, seller_account=selected, today=timezone.localdate())
     panels = [
-        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months])) for summary in summaries
+        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months]), products.get(summary.currency))
+        for summary in summaries
     ]
+    period_form = PeriodForm(request.GET)
+    period = period_form.period(today=today)
     return render(request, "dashboard/index.html", {
         "tenant": tenant,
         "nav": "dashboard",
@@ -30,4 +36,8 @@ def dashboard(request, tenant):
         "funnels": funnel.funnels,
         "unvalued_count": funnel.unvalued,
         "identified_url": reverse("ledger:identified", args=[tenant.slug]),
+        "period_form": period_form,
+        "period": period,
+        "period_figures": period_recovery_list(tenant=tenant, seller_account=selected, start=period[0],
+                                               end=period[1]) if period else [],
     })

@@ -26,7 +26,6 @@ from sync.report_writer import AMAZON_REASONS, report_header, report_line
 BIG_TENANT = "bench-big"
 BIG_CASES = 1_000_000
 OTHER_TENANTS = 20
-OTHER_CASES = 50_000
 BENCH_USER = "bench"
 AUTOMATIC_SHARE = 0.05
 LOADED_TABLES = ("cases_case", "cases_reimbursementrecord", "cases_caseevent")
@@ -292,15 +291,16 @@ def _account(tenant: Tenant, spec: AccountSpec) -> SellerAccount:
     return account
 
 
-def bench_setup() -> list[Slot]:
-    """The bench tenants, their seller accounts, and the user `bench` (a member of bench-big)."""
+def bench_setup(*, big_cases: int = BIG_CASES) -> list[Slot]:
+    """The bench tenants, their seller accounts, and the user `bench` (a member of bench-big), which holds
+    `big_cases` cases while the others hold as many together."""
     with scopes_disabled(), transaction.atomic():
         big = _tenant(BIG_TENANT, "Bench Big Seller")
-        slots = [Slot(big, BIG_CASES, [(_account(big, spec), spec) for spec in BIG_ACCOUNTS])]
+        slots = [Slot(big, big_cases, [(_account(big, spec), spec) for spec in BIG_ACCOUNTS])]
         for number in range(1, OTHER_TENANTS + 1):
             tenant = _tenant(f"bench-other-{number:02d}", f"Bench Seller {number:02d}")
             spec = _other_account(number)
-            slots.append(Slot(tenant, OTHER_CASES, [(_account(tenant, spec), spec)]))
+            slots.append(Slot(tenant, big_cases // OTHER_TENANTS, [(_account(tenant, spec), spec)]))
         user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
         if created:
             user.set_unusable_password()
@@ -359,7 +359,7 @@ def _load(cursor, slots: list[Slot], step: Callable[[str], None]) -> None:
     step(f"restored {len(restore)} indexes and foreign keys")
 
 
-def bench_data_generate(*, log: Callable[[str], None]) -> list[Slot]:
+def bench_data_generate(*, log: Callable[[str], None], big_cases: int = BIG_CASES) -> list[Slot]:
     """Load the bench data unless it is already there; return the bench tenants.
 
     Refuses to run on a database whose name does not say `bench`: it adds two million cases.
@@ -369,7 +369,7 @@ def bench_data_generate(*, log: Callable[[str], None]) -> list[Slot]:
         raise BenchDataError(
             f"Database {name!r} is not a bench database: use DATABASE_URL=postgres:///casetracker_bench"
         )
-    slots = bench_setup()
+    slots = bench_setup(big_cases=big_cases)
     expected = {slot.tenant.pk: slot.cases for slot in slots}
     present = _case_counts(slots)
     if present == expected:
@@ -389,7 +389,8 @@ def bench_data_generate(*, log: Callable[[str], None]) -> list[Slot]:
     with transaction.atomic(), connection.cursor() as cursor:
         _load(cursor, slots, step)
     with connection.cursor() as cursor:
-        for table in (*LOADED_TABLES, "cases_casetotals", "cases_monthlyrecovery"):
+        for table in (*LOADED_TABLES, "cases_casetotals", "cases_monthlyrecovery", "cases_dailyrecovery",
+                      "cases_producttotals"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     step("vacuum analyze")
     bench_rollups_verify(slots=slots)

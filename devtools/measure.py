@@ -34,10 +34,14 @@ from django_scopes import scopes_disabled
 from accounts.models import SellerAccount
 from cases.models import Case, ReimbursementRecord
 from cases.rollups import rollup_differences
-from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, BIG_CASES, bench_case_id, bench_report_write
+from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, bench_case_id, bench_report_write
 from sync.ingest import ingest_report
 
 WARMUPS = 3
+BARE_PAGE = "Bare page: the same 50 rows, one indexed query"
+BARE_RATIO_BUDGET = 2.0
+"""Every budgeted seller page at most this many times the bare page's median, in the same run."""
+BENCH_URLCONF = "devtools.bench_urls"
 EXPORT_BUDGET_MB = 100
 INGEST_BUDGET_MB = 300
 INGEST_ROWS = 100_000
@@ -120,18 +124,19 @@ def _time(client: Client, name: str, url: str, *, runs: int, budget: float | Non
                   budget, statistics.median(cpu), len(queries.captured_queries), db_ms, slowest["sql"])
 
 
-def _sample_case_ids(tenant) -> tuple[int, str, str]:
+def _sample_case_ids(tenant, *, cases: int) -> tuple[int, str, str]:
     """A case with a reversal (two records and a timeline), and a case ID and a SKU to search for."""
     with scopes_disabled():
         record = (ReimbursementRecord.objects.filter(tenant=tenant, reason="Reimbursement_Reversal")
                   .order_by("id").first())
-        case = Case.objects.get(tenant=tenant, marketplace_case_id=bench_case_id(slot=0, n=BIG_CASES // 2))
+        case = Case.objects.get(tenant=tenant, marketplace_case_id=bench_case_id(slot=0, n=cases // 2))
     return record.case_id, case.marketplace_case_id, case.sku
 
 
 def pages_measure(*, slot, runs: int) -> list[Timing]:
-    """Time each seller page of the slot's tenant, as the bench user, with DEBUG off."""
-    with override_settings(DEBUG=False):
+    """Time each seller page of the slot's tenant, as the bench user, with DEBUG off; and the bare page
+    first, in the same run (the bench's URLconf adds it to the product's)."""
+    with override_settings(DEBUG=False, ROOT_URLCONF=BENCH_URLCONF):
         return _pages(_client(), slot, runs=runs)
 
 
@@ -141,8 +146,9 @@ def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
     overall = reverse("cases:overall", args=[slug])
     first = _get(client, overall).content.decode()
     links = _links(first, overall)
-    case_pk, case_id, sku = _sample_case_ids(tenant)
+    case_pk, case_id, sku = _sample_case_ids(tenant, cases=slot.cases)
     plan = [
+        (BARE_PAGE, reverse("bench_bare", args=[slug]), None),
         ("Overall Cases, first page", overall, 100),
         ("Filtered: status Open + type Lost in warehouse", f"{overall}?status=open&type=lost_warehouse", 100),
         ("Sorted by claimed amount, largest first", f"{overall}?sort=-claimed", 100),
@@ -156,6 +162,9 @@ def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
         ("Search by SKU", f"{overall}?q={sku}", None),
         ("Search by case ID", f"{overall}?q={case_id}", None),
         ("Reimbursed Cases", reverse("cases:reimbursed", args=[slug]), None),
+        ("Reimbursed Cases by claimed", reverse("cases:reimbursed", args=[slug]) + "?sort=-claimed", None),
+        ("Dashboard with a period", reverse("dashboard:index", args=[slug])
+         + "?recovered_from=2025-01-01&recovered_to=2025-06-30", None),
         ("Case page", reverse("cases:detail", args=[slug, case_pk]), None),
         ("Dashboard", reverse("dashboard:index", args=[slug]), 30),
     ]

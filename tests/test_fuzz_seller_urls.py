@@ -256,12 +256,15 @@ def test_dashboard_answers_any_query_with_the_tenants_own_figures(alice_client, 
         "account": st.sampled_from(world.accounts + [world.globex_account]).map(str) | junk,
         "sort": sort_values,
         "cursor": cursor_values(world.cursors),
+        "recovered_from": st.dates().map(dt.date.isoformat) | junk,
+        "recovered_to": st.dates().map(dt.date.isoformat) | junk,
     }
     response, body = fetch(alice_client, reverse("dashboard:index", args=[acme.slug]) + "?" + query(keys, data))
     assert response.status_code == 200
     selected = response.context["selected_account"]
     assert selected is None or selected.pk in world.accounts
-    assert GLOBEX_CURRENCY not in {summary.currency for summary, _ in response.context["panels"]}
+    assert GLOBEX_CURRENCY not in {summary.currency for summary, *_ in response.context["panels"]}
+    assert GLOBEX_CURRENCY not in {figures.currency for figures in response.context["period_figures"]}
 
 
 @fuzz_settings

@@ -80,4 +80,4 @@ def test_the_database_holds_the_triggers_cases_sql_generates(db):
         assert catalog() == {}, "cases.sql uninstalls every trigger and function it installs"
         cursor.execute(rollups.INSTALL + search.INSTALL)
     assert catalog() == migrated
-    assert len(migrated) == 4 + 9 + 2 + 2
+    assert len(migrated) == 6 + 15 + 2 + 2

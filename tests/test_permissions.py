@@ -22,6 +22,7 @@ MATRIX = {
     "cases:overall": Entry(),
     "cases:export": Entry(),
     "cases:reimbursed": Entry(),
+    "cases:reimbursed_export": Entry(),
     "cases:detail": Entry(case=True),
     "dashboard:index": Entry(),
     "ledger:identified": Entry(),

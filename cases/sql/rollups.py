@@ -16,14 +16,22 @@ from ..models import RecordOrigin
 from . import literal
 
 CASE_BUCKET = "tenant_id, seller_account_id, currency, status, reimbursement_type"
+RECOVERED_SOMETHING = "recovered_amount <> 0 OR units_reimbursed_cash <> 0 OR units_reimbursed_inventory <> 0"
+"""`cases.models.RECOVERED_SOMETHING`: a case of Reimbursed Cases."""
 CASE_CONTRIBUTION = (
     "{sign}1, {sign}claimed_amount, {sign}recovered_amount, "
-    "{sign}greatest(claimed_amount - recovered_amount, 0)"
+    "{sign}greatest(claimed_amount - recovered_amount, 0), {sign}inventory_value, "
+    "{sign}CASE WHEN " + RECOVERED_SOMETHING + " THEN 1 ELSE 0 END"
 )
 RECORD_BUCKET = (
     "tenant_id, seller_account_id, currency, "
     "date_trunc('month', approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
 )
+DAY_BUCKET = (
+    "tenant_id, seller_account_id, currency, (approval_date AT TIME ZONE 'UTC')::date, case_reference = ''"
+)
+PRODUCT_BUCKET = "tenant_id, currency, sku"
+PRODUCT_CONTRIBUTION = "{sign}1, {sign}claimed_amount, {sign}recovered_amount, {sign}inventory_value"
 RECORD_COUNT = "CASE WHEN voids_id IS NULL THEN 1 ELSE -1 END"
 """A record counts one, and the void of a record takes it back: `record_count` counts the records not voided."""
 RECORD_CONTRIBUTION = "{sign}amount_total, {sign}" + RECORD_COUNT
@@ -82,9 +90,10 @@ CASE_TOTALS_FUNCTION = _trigger_function(
     "cases_casetotals",
     [
         "tenant_id", "seller_account_id", "currency", "status", "reimbursement_type",
-        "case_count", "claimed_amount", "recovered_amount", "shortfall_amount",
+        "case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount",
+        "reimbursed_count",
     ],
-    ["case_count", "claimed_amount", "recovered_amount", "shortfall_amount"],
+    ["case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount", "reimbursed_count"],
     CASE_BUCKET,
     CASE_CONTRIBUTION,
 )
@@ -97,6 +106,26 @@ MONTHLY_RECOVERY_FUNCTION = _trigger_function(
     RECORD_BUCKET,
     RECORD_CONTRIBUTION,
 )
+
+DAILY_RECOVERY_FUNCTION = _trigger_function(
+    "cases_daily_recovery",
+    "cases_dailyrecovery",
+    ["tenant_id", "seller_account_id", "currency", "day", "automatic", "amount", "record_count"],
+    ["amount", "record_count"],
+    DAY_BUCKET,
+    RECORD_CONTRIBUTION,
+)
+"""Net reimbursed per approval day (UTC): what the dashboard's period adds up."""
+
+PRODUCT_TOTALS_FUNCTION = _trigger_function(
+    "cases_product_totals",
+    "cases_producttotals",
+    ["tenant_id", "currency", "sku", "case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
+    ["case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
+    PRODUCT_BUCKET,
+    PRODUCT_CONTRIBUTION,
+)
+"""Cases and their figures per SKU and currency, all seller accounts together: the dashboard's top products."""
 
 IMMUTABLE_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION cases_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -138,6 +167,10 @@ INSTALL = "\n".join(
         MONTHLY_RECOVERY_FUNCTION,
         _statement_triggers("cases_monthly_recovery", "cases_reimbursementrecord"),
         IMMUTABLE_FUNCTIONS,
+        DAILY_RECOVERY_FUNCTION,
+        _statement_triggers("cases_daily_recovery", "cases_reimbursementrecord"),
+        PRODUCT_TOTALS_FUNCTION,
+        _statement_triggers("cases_product_totals", "cases_case"),
         "CREATE TRIGGER cases_caseevent_immutable BEFORE UPDATE OR DELETE ON cases_caseevent "
         "FOR EACH ROW EXECUTE FUNCTION cases_refuse_change();",
         "CREATE TRIGGER cases_record_no_delete BEFORE DELETE ON cases_reimbursementrecord "
@@ -161,6 +194,14 @@ DROP FUNCTION IF EXISTS cases_case_totals();
 DROP FUNCTION IF EXISTS cases_monthly_recovery();
 DROP FUNCTION IF EXISTS cases_refuse_change();
 DROP FUNCTION IF EXISTS cases_record_only_matches();
+DROP TRIGGER IF EXISTS cases_daily_recovery_insert ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_daily_recovery_update ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_daily_recovery_delete ON cases_reimbursementrecord;
+DROP TRIGGER IF EXISTS cases_product_totals_insert ON cases_case;
+DROP TRIGGER IF EXISTS cases_product_totals_update ON cases_case;
+DROP TRIGGER IF EXISTS cases_product_totals_delete ON cases_case;
+DROP FUNCTION IF EXISTS cases_daily_recovery();
+DROP FUNCTION IF EXISTS cases_product_totals();
 """
 
 
@@ -181,17 +222,20 @@ CASE_TOTALS = Rollup(
     name="CaseTotals",
     table="cases_casetotals",
     keys=("seller_account_id", "currency", "status", "reimbursement_type"),
-    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount"),
+    values=("case_count", "claimed_amount", "recovered_amount", "shortfall_amount", "inventory_amount",
+            "reimbursed_count"),
     types={
         "seller_account_id": "bigint", "currency": "text", "status": "text", "reimbursement_type": "text",
         "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
-        "shortfall_amount": "numeric",
+        "shortfall_amount": "numeric", "inventory_amount": "numeric", "reimbursed_count": "bigint",
     },
-    recompute="""
+    recompute=f"""
         SELECT seller_account_id, currency, status, reimbursement_type,
             count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
             sum(recovered_amount) AS recovered_amount,
-            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount
+            sum(greatest(claimed_amount - recovered_amount, 0)) AS shortfall_amount,
+            sum(inventory_value) AS inventory_amount,
+            count(*) FILTER (WHERE {RECOVERED_SOMETHING}) AS reimbursed_count
         FROM cases_case WHERE tenant_id = %(tenant_id)s
         GROUP BY seller_account_id, currency, status, reimbursement_type
     """,
@@ -216,7 +260,43 @@ MONTHLY_RECOVERY = Rollup(
     """,
 )
 
-ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY)
+DAILY_RECOVERY = Rollup(
+    name="DailyRecovery",
+    table="cases_dailyrecovery",
+    keys=("seller_account_id", "currency", "day", "automatic"),
+    values=("amount", "record_count"),
+    types={
+        "seller_account_id": "bigint", "currency": "text", "day": "date", "automatic": "boolean",
+        "amount": "numeric", "record_count": "bigint",
+    },
+    recompute=f"""
+        SELECT seller_account_id, currency, (approval_date AT TIME ZONE 'UTC')::date AS day,
+            case_reference = '' AS automatic,
+            sum(amount_total) AS amount, sum({RECORD_COUNT}) AS record_count
+        FROM cases_reimbursementrecord WHERE tenant_id = %(tenant_id)s
+        GROUP BY 1, 2, 3, 4
+    """,
+)
+
+PRODUCT_TOTALS = Rollup(
+    name="ProductTotals",
+    table="cases_producttotals",
+    keys=("currency", "sku"),
+    values=("case_count", "claimed_amount", "recovered_amount", "inventory_amount"),
+    types={
+        "currency": "text", "sku": "text",
+        "case_count": "bigint", "claimed_amount": "numeric", "recovered_amount": "numeric",
+        "inventory_amount": "numeric",
+    },
+    recompute="""
+        SELECT currency, sku, count(*) AS case_count, sum(claimed_amount) AS claimed_amount,
+            sum(recovered_amount) AS recovered_amount, sum(inventory_value) AS inventory_amount
+        FROM cases_case WHERE tenant_id = %(tenant_id)s
+        GROUP BY currency, sku
+    """,
+)
+
+ROLLUPS = (CASE_TOTALS, MONTHLY_RECOVERY, DAILY_RECOVERY, PRODUCT_TOTALS)
 SOURCE_TABLES = ("cases_case", "cases_reimbursementrecord")
 
 

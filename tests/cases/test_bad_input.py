@@ -63,3 +63,14 @@ def test_the_longest_cursor_the_pager_writes_reads_back():
     cursor = cursor_encode(sort=sort, after=True, row=case)
     assert len(cursor) <= MAX_TOKEN
     assert cursor_decode(cursor).value == case.marketplace_case_id
+
+
+@pytest.mark.parametrize("value", ["40.00", ["USD"], ["USD", "40.00", "1"], ["USD", "NaN"], ["\x00", "1"]])
+def test_an_amount_cursor_without_its_currency_or_of_another_shape_gives_the_first_page(
+        alice_client, acme, acme_amazon, value):
+    """A bookmark from before amounts sorted by currency carries the amount alone: it means the first page."""
+    make_case(acme_amazon, marketplace_case_id="ONLY")
+    cursor = token("-claimed", "a", value, 1)
+    response = alice_client.get(reverse("cases:overall", args=[acme.slug]), {"sort": "-claimed", "cursor": cursor})
+    assert response.status_code == 200
+    assert [row.record.marketplace_case_id for row in response.context["table"].rows] == ["ONLY"]

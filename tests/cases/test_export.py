@@ -12,6 +12,7 @@ from django_scopes import scope
 from cases import pagination
 from cases.models import Case, CaseStatus, ReimbursementType
 from cases.tables import SORT_COLUMNS
+from cases.services import case_transition
 from tests.factories import add_record, make_case, make_seller_account
 
 HEADER = ("Case ID,Seller account,Type,Status,Units claimed,Claimed amount,Recovered amount,Currency,"
@@ -63,6 +64,54 @@ def test_export_writes_labels_plain_amounts_and_iso_dates(alice_client, acme, ac
     assert (row["SKU"], row["ASIN"]) == ("SKU-9", "B000000009")
     assert (row["Units reimbursed cash"], row["Units reimbursed inventory"], row["Last reimbursed on"]) == (
         "1", "2", "2026-11-02")
+
+
+OLD_COLUMNS = [
+    "Case ID", "Seller account", "Type", "Status", "Units claimed", "Claimed amount", "Recovered amount",
+    "Currency", "Date filed", "Last update", "SKU", "ASIN", "FNSKU", "Product", "Order ID", "Shipment ID",
+    "Units reimbursed cash", "Units reimbursed inventory", "Last reimbursed on",
+]
+NEW_COLUMNS = ["Units reimbursed (cash)", "Units returned to inventory", "Returned to inventory value",
+               "Last reimbursed", "Closed on"]
+
+
+def test_the_existing_columns_keep_their_names_and_order_and_the_new_ones_come_after(alice_client, acme, acme_amazon):
+    _, text = export(alice_client, acme)
+    assert next(csv.reader(io.StringIO(text))) == OLD_COLUMNS + NEW_COLUMNS
+
+
+def test_the_appended_columns_carry_the_units_the_inventory_value_and_the_closing_day(
+    alice_client, acme, acme_amazon, staff_user
+):
+    case = make_case(acme_amazon, units_claimed=4, claimed_amount=Decimal("192.00"))
+    add_record(case, "96.00", cash=2)
+    add_record(case, "0.00", cash=0, inventory=1)
+    with scope(tenant=acme):
+        closed_on = case_transition(case=case, to_status=CaseStatus.CLOSED, actor=staff_user,
+                                    reason="Nothing more will come").closed_on
+    (row,) = rows(export(alice_client, acme)[1])
+    assert [row[name] for name in NEW_COLUMNS] == ["2", "1", "48.00", "2026-11-02", closed_on.isoformat()]
+
+
+def test_reimbursed_cases_exports_its_own_rows_with_the_same_columns(alice_client, acme, acme_amazon, staff_user):
+    closed = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("30.00"))
+    add_record(closed, "5.00", cash=1)
+    with scope(tenant=acme):
+        case_transition(case=closed, to_status=CaseStatus.CLOSED, actor=staff_user, reason="Gave up")
+    make_case(acme_amazon)
+    response = alice_client.get(reverse("cases:reimbursed_export", args=[acme.slug]), {"sort": "-last_reimbursed"})
+    assert response.status_code == 200
+    exported = rows(b"".join(response.streaming_content).decode())
+    assert [row["Case ID"] for row in exported] == [closed.marketplace_case_id]
+    assert list(exported[0]) == OLD_COLUMNS + NEW_COLUMNS
+
+
+def test_an_export_sorted_by_claimed_groups_the_currencies(alice_client, acme, acme_amazon):
+    for amount, currency in [("5.00", "USD"), ("50.00", "CAD"), ("7.00", "CAD"), ("9.00", "USD")]:
+        make_case(acme_amazon, claimed_amount=Decimal(amount), currency=currency)
+    exported = rows(export(alice_client, acme, sort="-claimed")[1])
+    assert [(row["Currency"], row["Claimed amount"]) for row in exported] == [
+        ("USD", "9.00"), ("USD", "5.00"), ("CAD", "50.00"), ("CAD", "7.00")]
 
 
 def test_an_amount_only_claim_without_reimbursements_exports_empty_cells_not_placeholders(

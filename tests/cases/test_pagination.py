@@ -14,7 +14,7 @@ from django_scopes import scope
 from cases import pagination
 from cases.models import Case, CaseStatus, ReimbursementType
 from cases.services import case_transition
-from cases.tables import DEFAULT_SORT, SORT_COLUMNS
+from cases.tables import DEFAULT_SORT, SORT_COLUMNS, SORT_PREFIXES
 from tests.factories import add_record, make_case
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -38,7 +38,7 @@ def mixed_cases(acme_amazon, staff_user, monkeypatch):
     ]
     cases = [
         make_case(acme_amazon, marketplace_case_id=f"P{n}", sku=sku, claimed_amount=Decimal(amount),
-                  date_filed=dt.date(2026, 1, day), reimbursement_type=kind)
+                  date_filed=dt.date(2026, 1, day), reimbursement_type=kind, currency="CAD" if n in (2, 5) else "USD")
         for n, (sku, amount, day, kind) in enumerate(shapes)
     ]
     add_record(cases[0], "10.00")
@@ -68,9 +68,10 @@ def _walk(client, response, link: str) -> list[list[str]]:
 
 
 def _database_order(tenant, sort: str) -> list[str]:
-    column = SORT_COLUMNS[sort.removeprefix("-")]
+    alias = sort.removeprefix("-")
+    columns = (*SORT_PREFIXES.get(alias, ()), SORT_COLUMNS[alias])
     with scope(tenant=tenant):
-        ascending = list(Case.objects.filter(tenant=tenant).order_by(column, "id")
+        ascending = list(Case.objects.filter(tenant=tenant).order_by(*columns, "id")
                          .values_list("marketplace_case_id", flat=True))
     return ascending[::-1] if sort.startswith("-") else ascending
 

@@ -80,6 +80,41 @@ def test_verify_fails_and_names_a_corrupted_case_totals_bucket(books, acme_amazo
     ) in out.getvalue()
 
 
+def test_verify_checks_the_inventory_value_and_the_count_of_reimbursed_cases(books, acme_amazon):
+    add_record(books, "0.00", cash=0, inventory=1)
+    row = CaseTotals.objects.get(tenant=acme_amazon.tenant, status=S.FULLY_REIMBURSED, currency="USD")
+    assert (row.inventory_amount, row.reimbursed_count) == (Decimal("20.00"), 1)
+    corrupt(
+        "UPDATE cases_casetotals SET inventory_amount = 0, reimbursed_count = 0 "
+        "WHERE tenant_id = %s AND status = %s AND currency = 'USD'",
+        [acme_amazon.tenant_id, S.FULLY_REIMBURSED],
+    )
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 rollup bucket"):
+        call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert "inventory_amount 0.00 stored, 20.00 expected, reimbursed_count 0 stored, 1 expected" in out.getvalue()
+    assert "acme: 1 bucket(s) corrected" in rollups()
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
+def test_verify_names_a_corrupted_product_or_daily_bucket(books, acme_amazon):
+    corrupt("UPDATE cases_producttotals SET claimed_amount = 1 WHERE tenant_id = %s AND currency = 'CAD'",
+            [acme_amazon.tenant_id])
+    corrupt("DELETE FROM cases_dailyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="2 rollup bucket"):
+        call_command("rebuild_rollups", "--verify", stdout=out)
+
+    assert "ProductTotals all accounts CAD SKU-1: claimed_amount 1.00 stored, 9.99 expected" in out.getvalue()
+    assert "DailyRecovery Amazon NA A1ACMEAMAZON USD 2026-10-31 True: amount 0 stored, 12.50 expected" in (
+        out.getvalue())
+    assert "acme: 2 bucket(s) corrected" in rollups()
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
 def test_verify_fails_on_a_missing_monthly_bucket(books, acme_amazon):
     corrupt("DELETE FROM cases_monthlyrecovery WHERE tenant_id = %s AND automatic", [acme_amazon.tenant_id])
     out = StringIO()

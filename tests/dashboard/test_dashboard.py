@@ -10,7 +10,15 @@ from django.utils import timezone, translation
 from cases.models import CaseStatus
 from cases.services import case_transition
 from dashboard.chart import PLOT_HEIGHT, TOP, bar_chart
-from dashboard.selectors import currency_summary_list, month_window, recovery_rate
+from cases.rollups import rollup_differences
+from dashboard.forms import PeriodForm
+from dashboard.selectors import (
+    currency_summary_list,
+    month_window,
+    period_recovery_list,
+    recovery_rate,
+    top_product_list,
+)
 from dashboard.templatetags.months import month
 from tests.factories import add_record, make_case, make_seller_account
 
@@ -315,3 +323,164 @@ def test_month_names_are_cached_per_language():
         assert month(november, "F Y") == "novembre 2026"
     with translation.override("en"):
         assert (month(november, "F Y"), month(november, "M")) == ("November 2026", "Nov")
+
+
+def assert_figures_add_up(summary):
+    """Claimed = recovered in cash + returned to inventory + pending + lost, in the summary's currency;
+    what cases recovered beyond their claims is on the recovered side, so it is added to the claimed."""
+    assert summary.claimed + summary.beyond_claims == (
+        summary.recovered + summary.inventory + summary.pending + summary.lost
+    ), summary.currency
+
+
+def test_a_unit_returned_to_inventory_counts_at_the_claims_value_per_unit(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=4, claimed_amount=Decimal("192.00"))
+    add_record(case, "144.00", cash=3)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert case.__class__.objects.get(pk=case.pk).inventory_value == Decimal("48.00")
+    assert (usd.claimed, usd.recovered, usd.inventory, usd.pending, usd.lost) == (
+        Decimal("192.00"), Decimal("144.00"), Decimal("48.00"), Decimal("0.00"), Decimal("0.00"))
+    assert usd.recovery_rate == Decimal("100.0")
+    assert_figures_add_up(usd)
+
+
+def test_what_a_fully_reimbursed_case_was_paid_below_its_claim_is_lost(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("50.00"))
+    add_record(case, "18.00", cash=1)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    usd = summaries(acme_amazon.tenant)["USD"]
+
+    assert status_figures(usd, S.FULLY_REIMBURSED)[0] == 1
+    assert (usd.recovered, usd.inventory, usd.pending, usd.lost) == (
+        Decimal("18.00"), Decimal("25.00"), Decimal("0.00"), Decimal("7.00"))
+    assert_figures_add_up(usd)
+
+
+def test_figures_add_up_with_closed_cases_reversals_inventory_and_overpayment(acme_amazon, acme_amazon_eu, staff_user):
+    make_case(acme_amazon, claimed_amount=Decimal("40.00"))
+    partial = make_case(acme_amazon, units_claimed=3, claimed_amount=Decimal("60.00"))
+    add_record(partial, "20.00", cash=1)
+    add_record(partial, "0.00", cash=0, inventory=1)
+    closed = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("25.00"))
+    add_record(closed, "5.00", cash=1)
+    case_transition(case=closed, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    reversed_case = make_case(acme_amazon, units_claimed=2, claimed_amount=Decimal("40.00"))
+    add_record(reversed_case, "40.00", cash=2)
+    add_record(reversed_case, "-20.00", cash=-1)
+    overpaid = make_case(acme_amazon, units_claimed=1, claimed_amount=Decimal("10.00"))
+    add_record(overpaid, "13.00", cash=1)
+    amount_only = make_case(acme_amazon, units_claimed=None, claimed_amount=Decimal("9.00"))
+    add_record(amount_only, "0.00", cash=0, inventory=1)
+    euro = make_case(acme_amazon_eu, units_claimed=2, claimed_amount=Decimal("30.00"), currency="EUR")
+    add_record(euro, "0.00", cash=0, inventory=2, currency="EUR")
+
+    figures = summaries(acme_amazon.tenant)
+    usd, eur = figures["USD"], figures["EUR"]
+
+    assert usd.claimed == Decimal("184.00")
+    assert usd.recovered == Decimal("58.00")
+    assert usd.inventory == Decimal("20.00"), "a claim on an amount only has no value per unit"
+    assert usd.pending == Decimal("89.00"), "40 open + 20 partial + 20 reversed + 9 amount only"
+    assert usd.lost == Decimal("20.00")
+    assert usd.beyond_claims == Decimal("3.00")
+    assert usd.recovery_rate == Decimal("42.4")
+    assert (eur.claimed, eur.recovered, eur.inventory, eur.pending, eur.lost) == (
+        Decimal("30.00"), Decimal("0.00"), Decimal("30.00"), Decimal("0.00"), Decimal("0.00"))
+    assert_figures_add_up(usd)
+    assert_figures_add_up(eur)
+
+
+def test_the_dashboard_states_the_identity_and_how_the_recovery_rate_counts(alice_client, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=4, claimed_amount=Decimal("192.00"))
+    add_record(case, "144.00", cash=3)
+    add_record(case, "0.00", cash=0, inventory=1)
+
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert "Of the $192.00 claimed: $144.00 was paid to you in cash, $48.00 came back as units returned" in page
+    assert "recovery rate is cash recovered plus units returned to inventory" in page
+    assert "beyond what some cases claimed" not in page
+
+
+def test_the_period_adds_up_what_was_approved_between_two_dates_per_currency(acme_amazon, acme_amazon_eu):
+    case = make_case(acme_amazon, units_claimed=10, claimed_amount=Decimal("500.00"))
+    add_record(case, "10.00", on=dt.date(2026, 10, 31))
+    add_record(case, "11.00", on=dt.date(2026, 11, 1))
+    add_record(case, "-2.00", cash=-1, on=dt.date(2026, 11, 10))
+    add_record(case, "12.00", on=dt.date(2026, 11, 11))
+    add_record(acme_amazon, "4.00", case_reference="", on=dt.date(2026, 11, 5))
+    euro = make_case(acme_amazon_eu, units_claimed=2, claimed_amount=Decimal("30.00"), currency="EUR")
+    add_record(euro, "7.00", currency="EUR", on=dt.date(2026, 11, 2))
+
+    figures = {p.currency: p for p in period_recovery_list(
+        tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 10))}
+
+    assert sorted(figures) == ["EUR", "USD"]
+    assert (figures["USD"].recovered, figures["USD"].automatic) == (Decimal("9.00"), Decimal("4.00"))
+    assert figures["EUR"].recovered == Decimal("7.00")
+    only_eu = period_recovery_list(tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 10),
+                                   seller_account=acme_amazon_eu)
+    assert [p.currency for p in only_eu] == ["EUR"]
+
+
+def test_the_period_form_is_a_plain_get_form_and_refuses_a_period_that_ends_before_it_starts(
+        alice_client, acme_amazon):
+    case = make_case(acme_amazon, units_claimed=10, claimed_amount=Decimal("500.00"))
+    add_record(case, "12.34", on=dt.date(2026, 6, 15))
+    url = dashboard_url(acme_amazon.tenant)
+
+    chosen = alice_client.get(url, {"recovered_from": "2026-06-01", "recovered_to": "2026-06-30"})
+    backwards = alice_client.get(url, {"recovered_from": "2026-06-30", "recovered_to": "2026-06-01"})
+
+    page = chosen.content.decode()
+    assert '<form method="get" class="filters" aria-label="Period">' in page
+    assert "$12.34" in page.split('id="period-heading"')[1]
+    assert "The period starts after it ends" in backwards.content.decode()
+    assert backwards.context["period_figures"] == []
+
+
+def test_the_period_defaults_to_the_last_30_days():
+    form = PeriodForm({})
+    assert form.period(today=dt.date(2026, 11, 30)) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
+def test_a_period_ending_in_the_first_days_of_the_calendar_starts_at_its_first_day():
+    form = PeriodForm({"recovered_to": "0001-01-05"})
+    assert form.period(today=dt.date(2026, 11, 30)) == (dt.date.min, dt.date(1, 1, 5))
+
+
+def test_top_products_rank_skus_by_claimed_and_by_recovered_and_link_to_their_cases(
+        alice_client, acme_amazon, acme_amazon_eu):
+    for sku, claimed, paid in [("BIG-CLAIM", "300.00", "0"), ("WELL-PAID", "100.00", "90.00"),
+                               ("WELL-PAID", "50.00", "10.00"), ("SMALL", "5.00", "1.00")]:
+        case = make_case(acme_amazon, sku=sku, units_claimed=1, claimed_amount=Decimal(claimed))
+        if paid != "0":
+            add_record(case, paid, cash=0)
+    make_case(acme_amazon_eu, sku="BIG-CLAIM", claimed_amount=Decimal("1.00"), currency="EUR")
+
+    usd = top_product_list(tenant=acme_amazon.tenant, currencies=["USD", "EUR"], top=2)["USD"]
+    page = alice_client.get(dashboard_url(acme_amazon.tenant)).content.decode()
+
+    assert [(p.sku, p.case_count, p.claimed) for p in usd.by_claimed] == [
+        ("BIG-CLAIM", 1, Decimal("300.00")), ("WELL-PAID", 2, Decimal("150.00"))]
+    assert [(p.sku, p.recovered) for p in usd.by_recovered] == [
+        ("WELL-PAID", Decimal("100.00")), ("SMALL", Decimal("1.00"))]
+    assert f'href="/t/{acme_amazon.tenant.slug}/cases/?q=WELL-PAID"' in page
+    assert top_product_list(tenant=acme_amazon.tenant, currencies=["EUR"])["EUR"].by_recovered == []
+    assert rollup_differences(tenant_id=acme_amazon.tenant_id) == []
+
+
+def test_top_products_and_the_period_never_show_another_tenants_figures(acme_amazon, globex_amazon):
+    make_case(acme_amazon, sku="ACME-SKU")
+    other = make_case(globex_amazon, sku="GLOBEX-SKU", units_claimed=1)
+    add_record(other, "8.00", on=dt.date(2026, 11, 3))
+
+    products = top_product_list(tenant=acme_amazon.tenant, currencies=["USD"])
+    period = period_recovery_list(tenant=acme_amazon.tenant, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+
+    assert [p.sku for p in products["USD"].by_claimed] == ["ACME-SKU"]
+    assert period == []

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: demo data that covers the product, and a second run that changes nothing."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -12,6 +13,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Membership, SellerAccount, Tenant
 from accounts.roles import STAFF_GROUP
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
+from dashboard.selectors import currency_summary_list
 from devtools.demo import demo_plan
 from devtools.demo_ledger import CLAIM_PREFIX
 from ledger.models import LedgerLine, Opportunity
@@ -226,3 +228,13 @@ def test_seed_demo_prints_its_links_with_the_site_url_and_plain_lines_off_a_term
     assert "Open https://tracker.example/ and log in as:" in out
     assert "reimbursement staff, https://tracker.example/admin/" in out
     assert "127.0.0.1" not in out and "\x1b" not in out and "\r" not in out
+
+
+def test_the_demo_figures_add_up_in_every_currency_of_every_tenant():
+    seed()
+    for tenant in Tenant.objects.all():
+        for summary in currency_summary_list(tenant=tenant, today=dt.date(2026, 11, 30)):
+            accounted = summary.recovered + summary.inventory + summary.pending + summary.lost
+            assert summary.claimed + summary.beyond_claims == accounted, (tenant.slug, summary.currency)
+            assert summary.inventory >= 0 and summary.pending >= 0 and summary.lost >= 0
+    assert call_command("rebuild_rollups", "--verify", stdout=StringIO()) is None

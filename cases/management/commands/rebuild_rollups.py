@@ -10,7 +10,8 @@ from monitoring.progress import CommandProgress
 
 class Command(BaseCommand):
     help = (
-        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery) from cases and records. "
+        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery, DailyRecovery, ProductTotals) "
+        "from cases and records. "
         "With --verify, only compare and exit non-zero listing each differing bucket; "
         "without, rewrite the differing buckets in one transaction that keeps writers out."
     )
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         progress.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
         labels = {account.pk: account.label for account in SellerAccount.objects.filter(tenant=tenant)}
         for difference in differences:
-            label = labels.get(difference.bucket["seller_account_id"], "?")
+            label = labels.get(difference.bucket.get("seller_account_id"), "all accounts")
             progress.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
         if repair and differences:
             rollups_repair(tenant_id=tenant.pk, differences=differences)

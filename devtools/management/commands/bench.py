@@ -9,9 +9,9 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from devtools.benchdata import BIG_TENANT, bench_data_generate, bench_setup
+from devtools.benchdata import BIG_CASES, BIG_TENANT, bench_data_generate, bench_setup
 from devtools.measure import (
-    EXPORT_BUDGET_MB, INGEST_BUDGET_MB, INGEST_RATE, INGEST_ROWS, REINGEST_RATE, WARMUPS, MeasurementError, Timing,
+    BARE_PAGE, BARE_RATIO_BUDGET, EXPORT_BUDGET_MB, INGEST_BUDGET_MB, INGEST_RATE, INGEST_ROWS, REINGEST_RATE, WARMUPS, MeasurementError, Timing,
     bench_report_file, ingest_tables_vacuum, measurement_in_child, measurement_run, pages_measure, query_explain,
 )
 
@@ -21,6 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-generate", action="store_true", help="Use the data already loaded.")
+        parser.add_argument("--big-cases", type=int, default=BIG_CASES,
+                            help=f"Cases of the big tenant (default {BIG_CASES:,}); the 20 others hold as many "
+                                 "together. A smaller data set for a quick comparison, in a database of its own.")
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per page (after 3 warm-ups).")
         parser.add_argument("--skip-export", action="store_true", help="Do not time the CSV export.")
         parser.add_argument("--ingest", action="store_true", help="Also time ingesting a 100,000-row report.")
@@ -44,7 +47,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _bench(self, options) -> None:
-        slots = bench_setup() if options["no_generate"] else bench_data_generate(log=self.stdout.write)
+        big_cases = options["big_cases"]
+        slots = (bench_setup(big_cases=big_cases) if options["no_generate"]
+                 else bench_data_generate(log=self.stdout.write, big_cases=big_cases))
         if options["measure"]:
             self.stdout.write(json.dumps(measurement_run(
                 part=options["measure"], tenant=slots[0].tenant, report=options["report"],
@@ -71,12 +76,17 @@ class Command(BaseCommand):
     def _report_pages(self, timings: list[Timing], *, runs: int, explain: bool) -> None:
         self.stdout.write(f"\nServer time per request, {BIG_TENANT}, {runs} runs after {WARMUPS} warm-ups (ms; "
                           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-        self.stdout.write(f"| {'page':<48} | median | p95    | budget | Python CPU | queries | in SQL |")
-        self.stdout.write(f"|{'-' * 50}|--------|--------|--------|------------|---------|--------|")
+        bare = next(t for t in timings if t.name == BARE_PAGE)
+        self.stdout.write(f"| {'page':<48} | median | p95    | budget | Python CPU | queries | in SQL | × bare |")
+        self.stdout.write(f"|{'-' * 50}|--------|--------|--------|------------|---------|--------|--------|")
         for t in timings:
             budget = f"{t.budget:.0f}" if t.budget else "—"
+            ratio = t.median / bare.median
+            verdict = t.verdict
+            if t.budget and ratio > BARE_RATIO_BUDGET:
+                verdict += f" (over {BARE_RATIO_BUDGET:.0f}× bare)"
             self.stdout.write(f"| {t.name:<48} | {t.median:6.1f} | {t.p95:6.1f} | {budget:>6} | "
-                              f"{t.cpu:10.1f} | {t.queries:7d} | {t.db_ms:6.1f} | {t.verdict}")
+                              f"{t.cpu:10.1f} | {t.queries:7d} | {t.db_ms:6.1f} | {ratio:6.1f} | {verdict}")
         for t in timings:
             self.stdout.write(f"  {t.name}: {t.url}")
         if explain:
