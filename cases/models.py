@@ -91,6 +91,10 @@ class Case(models.Model):
     date_filed = models.DateField()
     claim_deadline = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    last_event_on = models.DateField(
+        "last update", editable=False,
+        help_text="When the latest thing in the case's history happened (its latest `CaseEvent.happened_on`).",
+    )
     seller_note = models.TextField(blank=True, help_text="Shown to the seller.")
     internal_note = models.TextField(blank=True, help_text="Never shown to the seller.")
 
@@ -115,11 +119,17 @@ class Case(models.Model):
             models.Index(fields=["tenant", "status", "id"], name="case_t_status"),
             models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
             models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
-            models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
+            models.Index(fields=["tenant", "last_event_on", "id"], name="case_t_last_event"),
         ]
 
     def __str__(self) -> str:
         return self.marketplace_case_id
+
+    def save(self, *args, **kwargs):
+        """A case with no history yet was last updated the day it was filed."""
+        if self.last_event_on is None:
+            self.last_event_on = self.date_filed
+        super().save(*args, **kwargs)
 
 
 class CaseSearchKey(models.Model):
@@ -279,7 +289,12 @@ class EventSource(models.TextChoices):
 
 
 class CaseEvent(models.Model):
-    """A line of a case's history. Never updated or deleted (a database trigger refuses it)."""
+    """A line of a case's history. Never updated or deleted (a database trigger refuses it).
+
+    `happened_on` is when it happened: the filing date, the approval date of the reimbursement that
+    moved the case, the date the marketplace answered (as staff enter it); `created_at` is when it
+    was recorded here.
+    """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -295,7 +310,8 @@ class CaseEvent(models.Model):
         ReimbursementRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         db_index=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    happened_on = models.DateField()
+    created_at = models.DateTimeField("recorded at", auto_now_add=True, db_index=True)
 
     objects = ScopedManager(tenant="tenant")
 

@@ -33,9 +33,10 @@ def case_record_list(*, tenant: Tenant, case: Case) -> list[ReimbursementRecord]
 
 
 def case_event_list(*, tenant: Tenant, case: Case) -> list[CaseEvent]:
-    """The case's history in the order it was written. By id, not by time: events written in one
-    transaction may carry the transaction's start time (SQL `now()`) or the moment of the insert."""
-    return list(CaseEvent.objects.filter(tenant=tenant, case=case).order_by("id"))
+    """The case's history in the order things happened (`happened_on`), lines of the same day in the
+    order they were written. By id, not by `created_at`: events written in one transaction may carry
+    the transaction's start time (SQL `now()`) or the moment of the insert."""
+    return list(CaseEvent.objects.filter(tenant=tenant, case=case).order_by("happened_on", "id"))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ SORT_COLUMNS = {
     "claimed": "claimed_amount",
     "recovered": "recovered_amount",
     "date_filed": "date_filed",
-    "last_update": "updated_at",
+    "last_update": "last_event_on",
 }
 """Sortable column → model field. Each field has a `(tenant, field, id)` index (see `Case.Meta.indexes`)."""
 
@@ -104,13 +104,13 @@ class KeysetTable(tables.Table):
 
 class OverallCaseTable(KeysetTable):
     date_filed = tables.Column("Date filed", empty_values=())
-    last_update = tables.Column("Last update", accessor="updated_at", empty_values=())
+    last_update = tables.Column("Last update", accessor="last_event_on", empty_values=())
 
     def render_date_filed(self, record):
         return short_date(record.date_filed)
 
     def render_last_update(self, record):
-        return short_date(record.updated_at)
+        return short_date(record.last_event_on)
 
     class Meta(KeysetTable.Meta):
         pass

@@ -57,9 +57,10 @@ def test_money_follows_the_sellers_language(alice_client, acme, acme_amazon_eu):
     assert "1.234,50\xa0€" in response.content.decode()
 
 
-def test_last_update_is_a_date_not_a_timestamp(alice_client, acme, acme_amazon):
-    case = make_case(acme_amazon)
-    assert cell(get(alice_client, acme), "last_update") == case.updated_at.date().strftime("%m/%d/%Y")
+def test_last_update_is_the_day_the_last_thing_happened_not_when_it_was_written(alice_client, acme, acme_amazon):
+    case = make_case(acme_amazon, date_filed=dt.date(2026, 5, 10))
+    add_record(case, "20.00", on=dt.date(2026, 6, 2))
+    assert cell(get(alice_client, acme), "last_update") == "06/02/2026"
 
 
 def test_another_tenants_cases_never_appear(alice_client, acme, acme_amazon, globex_case):

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: demo data that covers the product, and a second run that changes nothing."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -199,3 +200,18 @@ def test_a_second_seed_keeps_a_password_changed_since_the_first(client):
     seed()
     assert client.login(request=login_request(), username="seller-a", password="changed-after-the-demo")
     assert not client.login(request=login_request(), username="seller-a", password="demo-password")
+
+
+def test_seed_history_is_dated_as_it_would_have_happened():
+    seed()
+    for case in Case.objects.all():
+        events = list(CaseEvent.objects.filter(case=case).order_by("id"))
+        assert events[0].happened_on == case.date_filed, case
+        assert case.last_event_on == max(event.happened_on for event in events), case
+        if case.closed_on is not None:
+            closing = [e for e in events if e.to_status == case.status and e.from_status != e.to_status][-1]
+            assert closing.happened_on == case.closed_on, case
+        for event in events:
+            if event.record_id:
+                assert event.happened_on == event.record.approval_date.date(), case
+    assert not CaseEvent.objects.filter(happened_on__gte=dt.date(2026, 11, 26)).exists()
