@@ -1,10 +1,19 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import F
 from django_scopes import ScopedManager
 
 from accounts.models import SellerAccount, Tenant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+SEARCH_CONFIG = "simple"
+"""Product names are searched word by word, as written: no stemming, no stop words (the catalogue's
+words are brand and product names, in any language)."""
+PRODUCT_WORDS = SearchVector("product_title", config=SEARCH_CONFIG)
+"""The words of a product name, as `case_product_words` indexes them: a query must use this very expression."""
 
 
 class CaseStatus(models.TextChoices):
@@ -120,6 +129,7 @@ class Case(models.Model):
             models.Index(fields=["tenant", "claimed_amount", "id"], name="case_t_claimed"),
             models.Index(fields=["tenant", "recovered_amount", "id"], name="case_t_recovered"),
             models.Index(fields=["tenant", "last_event_on", "id"], name="case_t_last_event"),
+            GinIndex(PRODUCT_WORDS, name="case_product_words"),
         ]
 
     def __str__(self) -> str:
@@ -147,7 +157,12 @@ class CaseSearchKey(models.Model):
     objects = ScopedManager(tenant="tenant")
 
     class Meta:
-        indexes = [models.Index(fields=["case"], name="case_search_key_case")]
+        indexes = [
+            models.Index(fields=["case"], name="case_search_key_case"),
+            models.Index(F("tenant"), OpClass(F("key"), name="text_pattern_ops"), name="case_search_key_prefix"),
+        ]
+        """`case_search_key_prefix` serves the search by the start of a key (`LIKE 'ACME-KN%'`): the
+        database's collation is not C, so the primary key's own index cannot."""
 
     def __str__(self) -> str:
         return self.key

@@ -69,7 +69,7 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         return render(request, f"cases/{nav}.html", context)
 
     cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
-    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, statuses=statuses)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, statuses=statuses, tenant=tenant)
     sort = sort_parse(request.GET.get("sort"), columns=SORT_COLUMNS, default=DEFAULT_SORT)
     buckets = selectors.case_bucket_list(tenant=tenant)
     status_counts = selectors.case_status_counts(buckets, statuses=statuses)
@@ -84,6 +84,7 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
         **_pager_urls(request, page),
         export_url=None if reimbursed_only or page is None else _export_url(request, tenant),
+        search_missed=bool(page is not None and not page.rows and filterset.form.cleaned_data.get("q")),
     )
     return render(request, f"cases/{nav}.html", context)
 
@@ -112,7 +113,8 @@ def export_cases(request, tenant):
     answered 429 with a page saying so, so that one tenant's exports cannot take every server thread
     and database connection from the others. Invalid filters are refused with 400 naming each one."""
     seller_accounts = seller_account_list(tenant=tenant)
-    filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts)
+    filterset = CaseFilter(request.GET, selectors.case_list(tenant=tenant), seller_accounts=seller_accounts,
+                           tenant=tenant)
     if not filterset.is_valid():
         return HttpResponseBadRequest(_filter_errors(filterset), content_type="text/plain; charset=utf-8")
     if not tenant_export_lock_try(tenant_id=tenant.pk):
