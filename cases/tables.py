@@ -60,9 +60,12 @@ class KeysetTable(tables.Table):
         super().__init__(rows, order_by=sort, **kwargs)
 
     def cells(self) -> list[list[tuple[str, str]]]:
-        """Per row, per column: (td attributes, cell html)."""
+        """Per row, per column: (td attributes, cell html). Each cell carries its column's name and
+        header: on a phone the rows stack and each cell shows its header (static/css/app.css)."""
         columns = [
-            (mark_safe(column.attrs["td"].as_html()), getattr(self, f"render_{column.name}"))
+            (format_html('{} data-col="{}" data-label="{}"', mark_safe(column.attrs["td"].as_html()),
+                         column.name, column.header),
+             getattr(self, f"render_{column.name}"))
             for column in self.columns
         ]
         return [[(attrs, render(record)) for attrs, render in columns] for record in self.records]
