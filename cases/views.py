@@ -80,7 +80,7 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         page, count, capped = None, 0, False
     context.update(
         filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
-        status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts],
+        status_counts=[(status, n, _query(request, status=status.value, cursor=None)) for status, n in status_counts],
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
         **_pager_urls(request, page),
         export_url=None if reimbursed_only or page is None else _export_url(request, tenant),

@@ -366,3 +366,12 @@ def test_a_cursor_with_a_tampered_value_opens_the_first_page(alice_client, acme,
     assert response.status_code == 200
     assert case_ids(response) == ["1000000001"]
     assert response.context["page"].first
+
+
+def test_a_status_chip_keeps_the_other_filters_and_the_sort_and_starts_at_the_first_page(alice_client, acme,
+                                                                                         acme_amazon):
+    make_case(acme_amazon)
+    response = get(alice_client, acme, q="knife", type="lost_warehouse", sort="claimed", status="open",
+                   cursor="abc")
+    urls = {status.value: url for status, _, url in response.context["status_counts"]}
+    assert urls["closed"] == "?q=knife&type=lost_warehouse&sort=claimed&status=closed"
