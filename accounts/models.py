@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -187,6 +189,42 @@ class SellerAccount(models.Model):
         )
 
     @property
+    def awaits_our_credentials(self) -> bool:
+        """On the SP-API backend without the credentials staff store: our team's step, not the seller's."""
+        return self.sync_backend == SyncBackend.AMAZON_SP_API and not (
+            self.lwa_client_id and self.lwa_refresh_token_encrypted and self.lwa_client_secret_encrypted
+        )
+
+    @property
+    def sync_status(self) -> "SyncStatus":
+        """What the seller reads about this account's sync, in words they can act on (or that say our team
+        is on it). The technical error stays in `last_sync_error`, for staff."""
+        marketplace = self.get_marketplace_display()
+        portal = f"{marketplace} Seller Central" if self.marketplace == Marketplace.AMAZON else f"{marketplace} Seller Center"
+        if not self.connected:
+            return SyncStatus("Not connected", f"We cannot read this account until you add us as an Authorized "
+                                               f"Partner in {portal}.", problem=True)
+        if self.service_initiated_on is None:
+            return SyncStatus("Not started", "The reimbursement service has not been started for this account: "
+                                             "your account manager will start it.")
+        if not self.backend_polls_marketplace:
+            return SyncStatus("Recorded by our team", f"{marketplace} has no reimbursements report to read: "
+                                                      "our team records this account's reimbursements.")
+        if self.awaits_our_credentials:
+            return SyncStatus("Being connected", "Our team is finishing the connection of this account; "
+                                                 "there is nothing to do on your side.")
+        if self.needs_reconnect:
+            return SyncStatus("Needs your authorization", f"We can no longer read this account: authorize us "
+                                                          f"again in {portal}.", problem=True)
+        if self.last_sync_failed:
+            return SyncStatus("Sync delayed", "The last sync did not go through. Our team has been told and we "
+                                              "will try again at the next sync; the figures may be behind until "
+                                              "then.", problem=True, scheduled=True)
+        if self.last_synced_at:
+            return SyncStatus("Up to date", "Up to date as of the last sync.", scheduled=True)
+        return SyncStatus("Waiting", "Waiting for the first sync.", scheduled=True)
+
+    @property
     def setup_problems(self) -> list[str]:
         """What keeps this account from being tracked or polled, in words a seller can act on."""
         problems = []
@@ -199,12 +237,23 @@ class SellerAccount(models.Model):
             problems.append(
                 "has no reimbursement service yet: ask your account manager to initiate it."
             )
-        if self.needs_reconnect:
+        if self.needs_reconnect and not self.awaits_our_credentials:
             problems.append(
                 "needs reconnecting: the marketplace no longer accepts our authorization. "
                 "Authorize us again in Seller Central."
             )
         return problems
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """`SellerAccount.sync_status`: a short label, a sentence, whether something is wrong, and whether
+    a next sync is planned (only then is its time worth showing)."""
+
+    label: str
+    message: str
+    problem: bool = False
+    scheduled: bool = False
 
 
 class Role(models.TextChoices):

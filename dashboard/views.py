@@ -23,4 +23,11 @@ def dashboard(request, tenant):
         "seller_accounts": seller_accounts,
         "selected_account": selected,
         "panels": panels,
+        "payer": _payer(selected, seller_accounts),
     })
+
+
+def _payer(selected, seller_accounts) -> str:
+    """Who pays the reimbursements on the page: the marketplace of the accounts shown, if there is one."""
+    marketplaces = {account.get_marketplace_display() for account in ([selected] if selected else seller_accounts)}
+    return marketplaces.pop() if len(marketplaces) == 1 else "the marketplace"
