@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
@@ -281,6 +282,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant}"
+
+    def clean(self):
+        """The digest goes by email: only a member with an address can have it (admin's forms call this)."""
+        if self.digest_opt_in and self.user_id and not self.user.email.strip():
+            raise ValidationError({"digest_opt_in": DIGEST_NEEDS_EMAIL.format(user=self.user.get_username())})
+
+
+DIGEST_NEEDS_EMAIL = "{user} has no email address: the daily digest goes by email. Add an address first."
+
+
+class Profile(models.Model):
+    """What a user sets for themselves: for now, the time zone their pages show times in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="An IANA time zone, e.g. America/New_York.")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone}"
 
 
 class DigestSent(models.Model):

@@ -81,7 +81,7 @@ def seller_pages(live_server) -> list[str]:
     case = max(Case.objects.filter(tenant__slug="acme-goods"), key=lambda c: (c.records.count(), c.events.count()))
     base = f"{live_server.url}/t/acme-goods"
     return [f"{base}/cases/", f"{base}/cases/?q=zzzz-nothing", f"{base}/reimbursed/", f"{base}/dashboard/",
-            f"{base}/cases/{case.pk}/", f"{live_server.url}/accounts/password_change/"]
+            f"{base}/cases/{case.pk}/", f"{live_server.url}/settings/", f"{live_server.url}/accounts/password_change/"]
 
 
 @pytest.mark.browser
