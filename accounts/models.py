@@ -320,3 +320,18 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} on {self.day}"
+
+
+class StaffView(models.Model):
+    """A staff member opened a seller page of a tenant they are not a member of ("view as seller")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(max_length=500)
+    opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed {self.path} at {self.opened_at:%Y-%m-%d %H:%M}"
