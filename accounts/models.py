@@ -190,6 +190,11 @@ class SellerAccount(models.Model):
         )
 
     @property
+    def portal(self) -> str:
+        """Where the seller manages the account: Amazon Seller Central, Walmart Seller Center."""
+        return "Amazon Seller Central" if self.marketplace == Marketplace.AMAZON else "Walmart Seller Center"
+
+    @property
     def awaits_our_credentials(self) -> bool:
         """On the SP-API backend without the credentials staff store: our team's step, not the seller's."""
         return self.sync_backend == SyncBackend.AMAZON_SP_API and not (
@@ -200,8 +205,7 @@ class SellerAccount(models.Model):
     def sync_status(self) -> "SyncStatus":
         """What the seller reads about this account's sync, in words they can act on (or that say our team
         is on it). The technical error stays in `last_sync_error`, for staff."""
-        marketplace = self.get_marketplace_display()
-        portal = f"{marketplace} Seller Central" if self.marketplace == Marketplace.AMAZON else f"{marketplace} Seller Center"
+        marketplace, portal = self.get_marketplace_display(), self.portal
         if not self.connected:
             return SyncStatus("Not connected", f"We cannot read this account until you add us as an Authorized "
                                                f"Partner in {portal}.", problem=True)
@@ -229,7 +233,9 @@ class SellerAccount(models.Model):
     def setup_problems(self) -> list[str]:
         """What keeps this account from being tracked or polled, in words a seller can act on."""
         problems = []
-        if not self.connected:
+        if not self.connected and self.marketplace != Marketplace.AMAZON:
+            problems.append(f"is not connected: give us access in {self.portal}.")
+        elif not self.connected:
             problems.append(
                 "is not connected: add us as an Authorized Partner in Seller Central "
                 "(Settings → User Permissions → Authorized partners)."
@@ -241,7 +247,7 @@ class SellerAccount(models.Model):
         if self.needs_reconnect and not self.awaits_our_credentials:
             problems.append(
                 "needs reconnecting: the marketplace no longer accepts our authorization. "
-                "Authorize us again in Seller Central."
+                f"Authorize us again in {self.portal}."
             )
         return problems
 

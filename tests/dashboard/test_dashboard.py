@@ -350,3 +350,11 @@ def test_a_walmart_account_is_never_said_to_be_paid_by_amazon(alice_client, acme
     page = alice_client.get(dashboard_url(acme), {"account": walmart.pk}).content.decode()
 
     assert "Paid by Walmart without a case" in page and "Amazon" not in page
+
+
+def test_a_disconnected_walmart_account_is_sent_to_walmart_not_amazon(alice_client, acme):
+    make_seller_account(acme, "10004321", marketplace="walmart", region="", sync_backend="manual", connected=False)
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "Walmart Seller Center" in page and "Seller Central" not in page
