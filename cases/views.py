@@ -45,6 +45,8 @@ def _pager_urls(request, page) -> dict[str, str | None]:
 
 def _result_count(filterset, buckets, statuses) -> tuple[int, bool]:
     """(count, capped): exact from the rollup when only rollup dimensions are filtered, else counted up to a cap."""
+    if filterset.search_overflow:
+        return selectors.COUNT_CAP, True
     if not filterset.only_dimensions:
         count = selectors.case_count_capped(cases=filterset.qs, cap=selectors.COUNT_CAP)
         return min(count, selectors.COUNT_CAP), count > selectors.COUNT_CAP

@@ -154,3 +154,16 @@ def test_a_search_that_finds_nothing_says_what_search_looks_at(alice_client, acm
     assert "start of a case ID, SKU, FNSKU, ASIN, order or shipment ID" in html
     assert "Nothing matches" not in alice_client.get(url, {"q": "knife"}).content.decode()
     assert "Nothing matches" not in alice_client.get(url, {"status": "closed"}).content.decode()
+
+
+def test_a_broad_search_walks_the_sort_order_and_is_counted_as_more_than_the_cap(alice_client, acme, acme_amazon,
+                                                                                   monkeypatch):
+    monkeypatch.setattr("cases.filters.SEARCH_SET_MAX", 2)
+    monkeypatch.setattr("cases.selectors.COUNT_CAP", 2)
+    wanted = [make_case(acme_amazon, sku=f"KNIFE-{n}", product_title="Knife") for n in range(2)]
+    wanted.append(make_case(acme_amazon, sku="SPOON-1", product_title="Chef knife"))
+    make_case(acme_amazon, sku="FORK-1", product_title="Fork")
+    response = alice_client.get(reverse("cases:overall", args=[acme.slug]), {"q": "knife", "sort": "case_id"})
+    assert [row.record for row in response.context["table"].rows] == sorted(wanted, key=lambda c: c.marketplace_case_id)
+    assert (response.context["result_count"], response.context["result_count_capped"]) == (2, True)
+    assert response.context["filter"].search_overflow
