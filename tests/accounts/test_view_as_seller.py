@@ -58,3 +58,11 @@ def test_a_members_own_visit_is_not_a_staff_view(alice_client, acme, acme_case):
 def test_the_tenant_list_in_admin_links_to_its_seller_pages(sam_client, acme):
     html = sam_client.get(reverse("admin:accounts_tenant_changelist")).content.decode()
     assert f'<a href="{reverse("cases:overall", args=[acme.slug])}">View as seller</a>' in html
+
+
+def test_staff_read_the_log_of_staff_views_and_cannot_change_it(sam_client, sam, acme, acme_case):
+    sam_client.get(reverse("cases:overall", args=[acme.slug]))
+    view = StaffView.objects.get()
+    assert sam_client.get(reverse("admin:accounts_staffview_changelist")).status_code == 200
+    assert sam_client.post(reverse("admin:accounts_staffview_delete", args=[view.pk]), {"post": "yes"}).status_code == 403
+    assert StaffView.objects.filter(pk=view.pk).exists()
