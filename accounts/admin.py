@@ -1,8 +1,10 @@
 """Tenants, their seller accounts and who may see them, for the reimbursement team."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import Membership, SellerAccount, Tenant
+from .models import Membership, SellerAccount, StaffView, Tenant
 
 
 def _yes_no(value) -> str:
@@ -23,7 +25,12 @@ class SellerAccountInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "created_at", "view_as_seller"]
+
+    @admin.display(description="Seller pages")
+    def view_as_seller(self, tenant):
+        """Open the tenant's seller pages read-only; each page opened is logged (Staff views)."""
+        return format_html('<a href="{}">View as seller</a>', reverse("cases:overall", args=[tenant.slug]))
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SellerAccountInline]
@@ -97,3 +104,23 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["tenant", "role", "digest_opt_in"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]
+
+
+@admin.register(StaffView)
+class StaffViewAdmin(admin.ModelAdmin):
+    """Who opened which tenant's seller pages: read-only, never deleted."""
+
+    list_display = ["opened_at", "user", "tenant", "path"]
+    list_filter = ["tenant"]
+    list_select_related = ["user", "tenant"]
+    search_fields = ["user__username", "tenant__name", "path"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

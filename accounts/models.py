@@ -1,5 +1,8 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
@@ -192,10 +195,52 @@ class SellerAccount(models.Model):
         )
 
     @property
+    def portal(self) -> str:
+        """Where the seller manages the account: Amazon Seller Central, Walmart Seller Center."""
+        return "Amazon Seller Central" if self.marketplace == Marketplace.AMAZON else "Walmart Seller Center"
+
+    @property
+    def awaits_our_credentials(self) -> bool:
+        """On the SP-API backend without the credentials staff store: our team's step, not the seller's."""
+        return self.sync_backend == SyncBackend.AMAZON_SP_API and not (
+            self.lwa_client_id and self.lwa_refresh_token_encrypted and self.lwa_client_secret_encrypted
+        )
+
+    @property
+    def sync_status(self) -> "SyncStatus":
+        """What the seller reads about this account's sync, in words they can act on (or that say our team
+        is on it). The technical error stays in `last_sync_error`, for staff."""
+        marketplace, portal = self.get_marketplace_display(), self.portal
+        if not self.connected:
+            return SyncStatus("Not connected", f"We cannot read this account until you add us as an Authorized "
+                                               f"Partner in {portal}.", problem=True)
+        if self.service_initiated_on is None:
+            return SyncStatus("Not started", "The reimbursement service has not been started for this account: "
+                                             "your account manager will start it.")
+        if not self.backend_polls_marketplace:
+            return SyncStatus("Recorded by our team", f"{marketplace} has no reimbursements report to read: "
+                                                      "our team records this account's reimbursements.")
+        if self.awaits_our_credentials:
+            return SyncStatus("Being connected", "Our team is finishing the connection of this account; "
+                                                 "there is nothing to do on your side.")
+        if self.needs_reconnect:
+            return SyncStatus("Needs your authorization", f"We can no longer read this account: authorize us "
+                                                          f"again in {portal}.", problem=True)
+        if self.last_sync_failed:
+            return SyncStatus("Sync delayed", "The last sync did not go through. Our team has been told and we "
+                                              "will try again at the next sync; the figures may be behind until "
+                                              "then.", problem=True, scheduled=True)
+        if self.last_synced_at:
+            return SyncStatus("Up to date", "Up to date as of the last sync.", scheduled=True)
+        return SyncStatus("Waiting", "Waiting for the first sync.", scheduled=True)
+
+    @property
     def setup_problems(self) -> list[str]:
         """What keeps this account from being tracked or polled, in words a seller can act on."""
         problems = []
-        if not self.connected:
+        if not self.connected and self.marketplace != Marketplace.AMAZON:
+            problems.append(f"is not connected: give us access in {self.portal}.")
+        elif not self.connected:
             problems.append(
                 "is not connected: add us as an Authorized Partner in Seller Central "
                 "(Settings → User Permissions → Authorized partners)."
@@ -204,12 +249,23 @@ class SellerAccount(models.Model):
             problems.append(
                 "has no reimbursement service yet: ask your account manager to initiate it."
             )
-        if self.needs_reconnect:
+        if self.needs_reconnect and not self.awaits_our_credentials:
             problems.append(
                 "needs reconnecting: the marketplace no longer accepts our authorization. "
-                "Authorize us again in Seller Central."
+                f"Authorize us again in {self.portal}."
             )
         return problems
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """`SellerAccount.sync_status`: a short label, a sentence, whether something is wrong, and whether
+    a next sync is planned (only then is its time worth showing)."""
+
+    label: str
+    message: str
+    problem: bool = False
+    scheduled: bool = False
 
 
 class Role(models.TextChoices):
@@ -238,6 +294,24 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant}"
 
+    def clean(self):
+        """The digest goes by email: only a member with an address can have it (admin's forms call this)."""
+        if self.digest_opt_in and self.user_id and not self.user.email.strip():
+            raise ValidationError({"digest_opt_in": DIGEST_NEEDS_EMAIL.format(user=self.user.get_username())})
+
+
+DIGEST_NEEDS_EMAIL = "{user} has no email address: the daily digest goes by email. Add an address first."
+
+
+class Profile(models.Model):
+    """What a user sets for themselves: for now, the time zone their pages show times in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="An IANA time zone, e.g. America/New_York.")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone}"
+
 
 class DigestSent(models.Model):
     """The daily digest of one membership for one UTC day, claimed before the email goes out."""
@@ -257,3 +331,18 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} on {self.day}"
+
+
+class StaffView(models.Model):
+    """A staff member opened a seller page of a tenant they are not a member of ("view as seller")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(max_length=500)
+    opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed {self.path} at {self.opened_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ STAFF_PERMISSIONS = {
         "view_tenant", "add_tenant", "change_tenant",
         "view_selleraccount", "add_selleraccount", "change_selleraccount",
         "view_membership", "add_membership", "change_membership", "delete_membership",
+        "view_staffview",
     ],
     "cases": ["view_case", "add_case", "change_case", "view_reimbursementrecord", "add_reimbursementrecord",
               "view_caseevent"],

@@ -1,8 +1,12 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from .models import Membership
+from .forms import UserSettingsForm
+from .models import Membership, Profile
+from .services import user_settings_update
+from .timezones import TIME_ZONE_SESSION_KEY
 
 
 @login_required
@@ -17,3 +21,20 @@ def home(request):
     if not memberships and request.user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def user_settings(request):
+    """The user's own email address, time zone and daily digests. Never another user's, never a tenant's data."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("tenant").order_by("tenant__name"))
+    profile = Profile.objects.filter(user=request.user).first()
+    initial = {"email": request.user.email, "time_zone": profile.time_zone if profile else "UTC"}
+    form = UserSettingsForm(request.POST or None, initial=initial, user=request.user, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        user_settings_update(user=request.user, email=form.cleaned_data["email"],
+                             time_zone=form.cleaned_data["time_zone"], digests=form.digests())
+        request.session[TIME_ZONE_SESSION_KEY] = form.cleaned_data["time_zone"]
+        messages.success(request, "Your settings are saved.")
+        return redirect("settings")
+    return render(request, "accounts/settings.html", {"form": form})

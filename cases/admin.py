@@ -45,7 +45,7 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 class CaseEventInline(ReadOnlyInline):
     model = CaseEvent
     verbose_name_plural = "History"
-    fields = ["created_at", "from_status", "to_status", "source", "actor", "reason", "record"]
+    fields = ["happened_on", "created_at", "from_status", "to_status", "source", "actor", "reason", "record"]
     readonly_fields = fields
     ordering = ["id"]  # write order: events written by SQL carry the transaction's start time
 
@@ -174,6 +174,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
                 updated = case_transition(
                     case=case, to_status=form.cleaned_data["to_status"], actor=request.user,
                     reason=form.cleaned_data["reason"], expected_status=form.cleaned_data["from_status"],
+                    answered_on=form.cleaned_data["answered_on"],
                 )
             except TransitionNotAllowed as refusal:
                 self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
@@ -323,7 +324,8 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
 class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Case history across tenants: read-only, never deleted."""
 
-    list_display = ["created_at", "case", "tenant", "from_status", "to_status", "source", "actor", "reason"]
+    list_display = ["happened_on", "created_at", "case", "tenant", "from_status", "to_status", "source", "actor",
+                    "reason"]
     list_filter = ["tenant", "to_status", "source"]
     list_select_related = ["case", "tenant", "actor"]
     search_fields = ["case__marketplace_case_id", "reason", "actor__username"]

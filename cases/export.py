@@ -4,7 +4,6 @@ import csv
 from collections.abc import Callable, Iterator
 
 from django.db.models import QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_scopes import scope
 
@@ -40,7 +39,7 @@ def _iso(value) -> str:
 
 FIELDS = [
     "marketplace_case_id", "seller_account_id", "reimbursement_type", "status", "units_claimed",
-    "claimed_amount", "recovered_amount", "currency", "date_filed", TruncDate("updated_at"),
+    "claimed_amount", "recovered_amount", "currency", "date_filed", "last_event_on",
     "sku", "asin", "fnsku", "product_title", "order_id", "shipment_id",
     "units_reimbursed_cash", "units_reimbursed_inventory", "last_reimbursed_on", "inventory_value", "closed_on",
 ]

@@ -1,12 +1,32 @@
 """The filters of the seller's case lists. Every choice comes from the tenant's own data."""
 
+import re
+
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
-from accounts.models import SellerAccount
+from accounts.models import SellerAccount, Tenant
 
-from .models import CaseSearchKey, CaseStatus, ReimbursementType
+from .models import PRODUCT_WORDS, SEARCH_CONFIG, Case, CaseSearchKey, CaseStatus, ReimbursementType
+
+WORD = re.compile(r"\w+")
+FETCH_BY_ID = "SELECT unnest(%s::bigint[]) OFFSET 0"
+"""The ids of a precise search, behind a planner fence: PostgreSQL cannot see how many there are, takes
+them for few, and fetches them by id and sorts them. Seen as a plain `id IN (...)` of thousands, it
+walks the sort's index expecting them spread over it, which takes a second when they sit at its far
+end (the oldest cases, for a case-ID prefix)."""
+SEARCH_SET_MAX = 10_000
+"""A search matching more cases than this is broad: see `CaseFilter.search`. The same as the count's cap
+(`cases.selectors.COUNT_CAP`), so that a broad search is simply counted as "10,000+"."""
+
+
+def product_query(text: str) -> str:
+    """`acme kni` → `acme:* & kni:*`: every word, as a prefix. Only word characters reach the query,
+    so nothing the seller types can be read as tsquery syntax."""
+    return " & ".join(f"{word}:*" for word in WORD.findall(text.lower())[:8])
 
 DIMENSIONS = {"status", "type", "seller_account"}
 """Filters that are dimensions of the `CaseTotals` rollup: a result filtered only by these is counted exactly."""
@@ -31,23 +51,49 @@ class CaseFilter(django_filters.FilterSet):
         field_name="date_filed", lookup_expr="lte", label="Filed to", widget=DateInput
     )
     q = django_filters.CharFilter(
-        method="search", label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Case ID, SKU, FNSKU, ASIN, order or shipment ID",
+        method="search", label="Search", max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Start of a case ID, SKU, ASIN, order ID… or product words",
                                       "type": "search"}),
     )
 
     def __init__(self, data, queryset, *, seller_accounts: list[SellerAccount],
-                 statuses: tuple[str, ...] = tuple(CaseStatus)):
+                 statuses: tuple[str, ...] = tuple(CaseStatus), tenant: Tenant | None = None):
         super().__init__(data, queryset)
         self.filters["seller_account"].extra["choices"] = [(a.pk, a.label) for a in seller_accounts]
         self.filters["status"].extra["choices"] = [(s, CaseStatus(s).label) for s in statuses]
+        self.tenant_id = tenant.pk if tenant else next((a.tenant_id for a in seller_accounts), None)
+        self.search_overflow = False
 
     def search(self, queryset, name, value):
-        """Exact, case-insensitive match on any of the identifiers, through the index of `CaseSearchKey`."""
-        keys = CaseSearchKey.objects.filter(
-            tenant=OuterRef("tenant"), key=value.strip().upper(), case=OuterRef("pk")
-        )
-        return queryset.filter(Exists(keys))
+        """Cases one of whose identifiers starts with `value` (case-insensitive), or whose product name
+        has words starting with each word of `value` ("acme kni" finds "ACME Chef Knife").
+
+        Two index-backed sets: identifier prefixes from `CaseSearchKey`'s `(tenant, key
+        text_pattern_ops)` index, product words from the full-text index on the product name. Their
+        first `SEARCH_SET_MAX + 1` case ids are read first. A precise search (at most that many) then
+        fetches those cases by id and sorts them. A broad one ("bench", matching most of a million
+        cases) would sort its whole set: instead it walks the sort's own index and tests each row,
+        which finds a page of matches within a few hundred rows; `search_overflow` tells the page
+        not to count them (more than `SEARCH_SET_MAX`).
+        """
+        if self.tenant_id is None:
+            return queryset.none()
+        prefix = value.strip().upper()
+        keys = CaseSearchKey.objects.filter(tenant_id=self.tenant_id, key__startswith=prefix)
+        words = product_query(value)
+        query = SearchQuery(words, config=SEARCH_CONFIG, search_type="raw") if words else None
+        matches = keys.values_list("case_id", flat=True)
+        if query is not None:
+            named = Case.objects.filter(tenant_id=self.tenant_id).alias(words=PRODUCT_WORDS).filter(words=query)
+            matches = matches.union(named.values_list("id", flat=True), all=True)
+        ids = list(matches[: SEARCH_SET_MAX + 1])
+        if len(ids) <= SEARCH_SET_MAX:
+            return queryset.filter(pk__in=RawSQL(FETCH_BY_ID, (sorted(set(ids)),)))
+        self.search_overflow = True
+        by_row = Exists(keys.filter(case=OuterRef("pk")))
+        if query is not None:
+            return queryset.alias(words=PRODUCT_WORDS).filter(by_row | Q(words=query))
+        return queryset.filter(by_row)
 
     @property
     def active(self) -> set[str]:

@@ -99,6 +99,12 @@ class CaseStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why: the marketplace's answer, in a sentence. Kept in the case history.",
     )
+    answered_on = forms.DateField(
+        label="Date of the marketplace's answer",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the day the marketplace answered: the seller's timeline is dated by it."},
+        help_text="The case's history and its closing date show this date, not today's.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

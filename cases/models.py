@@ -1,13 +1,22 @@
-from django.conf import settings
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Greatest, Least, Round
 from django_scopes import ScopedManager
 
 from accounts.models import SellerAccount, Tenant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+SEARCH_CONFIG = "simple"
+"""Product names are searched word by word, as written: no stemming, no stop words (the catalogue's
+words are brand and product names, in any language)."""
+PRODUCT_WORDS = SearchVector("product_title", config=SEARCH_CONFIG)
+"""The words of a product name, as `case_product_words` indexes them: a query must use this very expression."""
 
 
 class CaseStatus(models.TextChoices):
@@ -133,6 +142,10 @@ class Case(models.Model):
         help_text="When the claim window of that event closes: the derived claim deadline.",
     )
     closed_on = models.DateField(null=True, blank=True)
+    last_event_on = models.DateField(
+        "last update", editable=False,
+        help_text="When the latest thing in the case's history happened (its latest `CaseEvent.happened_on`).",
+    )
     seller_note = models.TextField(blank=True, help_text="Shown to the seller.")
     internal_note = models.TextField(blank=True, help_text="Never shown to the seller.")
 
@@ -159,7 +172,8 @@ class Case(models.Model):
             models.Index(fields=["tenant", "currency", "recovered_amount", "id"], name="case_t_cur_recovered"),
             models.Index(fields=["tenant", "last_reimbursed_on", "id"], name="case_t_reimbursed",
                          condition=RECOVERED_SOMETHING),
-            models.Index(fields=["tenant", "updated_at", "id"], name="case_t_updated"),
+            models.Index(fields=["tenant", "last_event_on", "id"], name="case_t_last_event"),
+            GinIndex(PRODUCT_WORDS, name="case_product_words"),
         ]
 
         """Amounts sort by currency first (`cases.tables.SORT_PREFIXES`); Reimbursed Cases sorts by last
@@ -167,6 +181,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.marketplace_case_id
+
+    def save(self, *args, **kwargs):
+        """A case with no history yet was last updated the day it was filed."""
+        if self.last_event_on is None:
+            self.last_event_on = self.date_filed
+        super().save(*args, **kwargs)
 
 
 class CaseSearchKey(models.Model):
@@ -184,7 +204,12 @@ class CaseSearchKey(models.Model):
     objects = ScopedManager(tenant="tenant")
 
     class Meta:
-        indexes = [models.Index(fields=["case"], name="case_search_key_case")]
+        indexes = [
+            models.Index(fields=["case"], name="case_search_key_case"),
+            models.Index(F("tenant"), OpClass(F("key"), name="text_pattern_ops"), name="case_search_key_prefix"),
+        ]
+        """`case_search_key_prefix` serves the search by the start of a key (`LIKE 'ACME-KN%'`): the
+        database's collation is not C, so the primary key's own index cannot."""
 
     def __str__(self) -> str:
         return self.key
@@ -326,7 +351,12 @@ class EventSource(models.TextChoices):
 
 
 class CaseEvent(models.Model):
-    """A line of a case's history. Never updated or deleted (a database trigger refuses it)."""
+    """A line of a case's history. Never updated or deleted (a database trigger refuses it).
+
+    `happened_on` is when it happened: the filing date, the approval date of the reimbursement that
+    moved the case, the date the marketplace answered (as staff enter it); `created_at` is when it
+    was recorded here.
+    """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -342,7 +372,8 @@ class CaseEvent(models.Model):
         ReimbursementRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         db_index=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    happened_on = models.DateField()
+    created_at = models.DateTimeField("recorded at", auto_now_add=True, db_index=True)
 
     objects = ScopedManager(tenant="tenant")
 

@@ -36,8 +36,10 @@ def case_record_list(*, tenant: Tenant, case: Case) -> list[ReimbursementRecord]
 
 
 def case_event_list(*, tenant: Tenant, case: Case) -> list[CaseEvent]:
-    """The case's history in the order it was written. By id, not by time: events written in one
-    transaction may carry the transaction's start time (SQL `now()`) or the moment of the insert."""
+    """The case's history in the order it was written (each line says when it happened). By id, not
+    by time: events written in one transaction may carry the transaction's start time (SQL `now()`)
+    or the moment of the insert, and a reimbursement reported late is approved before lines written
+    earlier: the story reads in the order the tracker learnt it."""
     return list(CaseEvent.objects.filter(tenant=tenant, case=case).order_by("id"))
 
 

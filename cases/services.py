@@ -1,15 +1,19 @@
 """Every write to cases, records and their history goes through these functions."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .locks import seller_account_lock
 from .models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from .sql.recompute import MATCH_SQL, RECOMPUTE_SQL
 from .validation import (
-    EDIT_REASON, CaseRefused, case_claim_problems, claim_changes, edit_reason_problem, reason_fields,
+    EDIT_REASON, CaseRefused, answer_date_problem, case_claim_problems, claim_changes, edit_reason_problem,
+    reason_fields,
 )
 
 S = CaseStatus
@@ -52,11 +56,12 @@ def case_create(*, case: Case, actor, reason: str = "Case filed") -> Case:
         seller_account_lock(seller_account_id=case.seller_account_id)
         case.status = S.OPEN
         case.tenant_id = case.seller_account.tenant_id
+        case.last_event_on = case.date_filed
         case.save()
         source = EventSource.STAFF if actor else EventSource.SYSTEM
         CaseEvent.objects.create(
             tenant_id=case.tenant_id, case=case, from_status="", to_status=S.OPEN, source=source, actor=actor,
-            reason=reason,
+            reason=reason, happened_on=case.date_filed,
         )
         records_match(seller_account_id=case.seller_account_id, case_ids=[case.pk], source=source, actor=actor,
                       reason="Reimbursements reported before the case was recorded")
@@ -104,9 +109,14 @@ def case_update(*, case: Case, actor, reason: str = "") -> Case:
             case.refresh_from_db()
             return case
         reason = reason.strip()
+        today = timezone.localdate()
         CaseEvent.objects.create(
             tenant_id=case.tenant_id, case=case, from_status=stored.status, to_status=stored.status,
             source=EventSource.STAFF, actor=actor, reason=f"Claim corrected ({'; '.join(changes)}): {reason}",
+            happened_on=today,
+        )
+        Case.objects.filter(pk=case.pk, tenant_id=case.tenant_id).update(
+            last_event_on=Greatest("last_event_on", Value(today)),
         )
         ReimbursementRecord.objects.filter(tenant_id=case.tenant_id, case=case).exclude(
             case_reference=case.marketplace_case_id, currency=case.currency
@@ -119,10 +129,13 @@ def case_update(*, case: Case, actor, reason: str = "") -> Case:
 
 
 def case_transition(
-    *, case: Case, to_status: str, actor, reason: str, expected_status: str | None = None
+    *, case: Case, to_status: str, actor, reason: str, expected_status: str | None = None,
+    answered_on: dt.date | None = None,
 ) -> Case:
     """Staff records an outcome the marketplace only tells a human: Not Eligible, Closed, or reopens.
 
+    `answered_on` is the day the marketplace answered (today when not given): the history line is
+    dated by it, and so is the case's closing date. It cannot be in the future nor before the filing date.
     `expected_status` is the status the person saw: if the case has moved since, nothing changes.
     """
     with transaction.atomic():
@@ -142,21 +155,23 @@ def case_transition(
             raise TransitionNotAllowed(locked, to_status, why)
         if not reason.strip():
             raise TransitionNotAllowed(locked, to_status, "a reason is required")
+        answered_on = answered_on or timezone.localdate()
+        if why := answer_date_problem(answered_on=answered_on, date_filed=locked.date_filed):
+            raise TransitionNotAllowed(locked, to_status, why)
 
         from_status = locked.status
         locked.status = to_status
-        if to_status in (S.NOT_ELIGIBLE, S.CLOSED):
-            locked.closed_on = locked.closed_on or timezone.localdate()
-        else:
-            locked.closed_on = None
-        locked.save(update_fields=["status", "closed_on", "updated_at"])
+        locked.closed_on = answered_on if to_status in (S.NOT_ELIGIBLE, S.CLOSED) else None
+        locked.last_event_on = max(locked.last_event_on, answered_on)
+        locked.save(update_fields=["status", "closed_on", "last_event_on", "updated_at"])
         CaseEvent.objects.create(
             tenant_id=locked.tenant_id, case=locked, from_status=from_status, to_status=to_status,
-            source=EventSource.STAFF, actor=actor, reason=reason.strip(),
+            source=EventSource.STAFF, actor=actor, reason=reason.strip(), happened_on=answered_on,
         )
         if to_status == S.OPEN:
             cases_recompute(case_ids=[locked.pk], source=EventSource.STAFF, actor=actor,
-                            reason="Reopened: status follows the reimbursements recorded")
+                            reason="Reopened: status follows the reimbursements recorded",
+                            happened_on=answered_on)
         locked.refresh_from_db()
         return locked
 
@@ -168,7 +183,8 @@ class RecomputeResult:
 
 
 def cases_recompute(
-    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None
+    *, case_ids: list[int], source: str, reason: str, actor=None, record_ids: list[int] | None = None,
+    happened_on: dt.date | None = None,
 ) -> RecomputeResult:
     """Derive recovered money, units and status of these cases from their records, in one statement.
 
@@ -177,6 +193,9 @@ def cases_recompute(
     records just added, whose ids are the highest of their cases). The
     rollups follow through the triggers in `cases.sql.rollups`. Running it twice changes
     nothing the second time.
+
+    Each history line is dated by the approval date of that newest record; a change no
+    reimbursement caused (a void, a reopen, a correction) by `happened_on`, or today.
 
     The caller holds `seller_account_lock` of the cases' account: every writer of an account's
     records and figures takes it, so this statement, started after the lock was granted, sees all
@@ -193,6 +212,7 @@ def cases_recompute(
                 "source": source,
                 "actor_id": getattr(actor, "pk", None),
                 "reason": reason,
+                "happened_on": happened_on or timezone.localdate(),
             },
         )
         changed, status_changes = cursor.fetchone()

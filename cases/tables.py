@@ -26,7 +26,7 @@ SORT_COLUMNS = {
     "claimed": "claimed_amount",
     "recovered": "recovered_amount",
     "date_filed": "date_filed",
-    "last_update": "updated_at",
+    "last_update": "last_event_on",
 }
 """Sortable column of Overall Cases → model field. Each has a `(tenant, [currency,] field, id)` index (see
 `Case.Meta.indexes`)."""
@@ -70,9 +70,12 @@ class KeysetTable(tables.Table):
         super().__init__(rows, order_by=sort, **kwargs)
 
     def cells(self) -> list[list[tuple[str, str]]]:
-        """Per row, per column: (td attributes, cell html)."""
+        """Per row, per column: (td attributes, cell html). Each cell carries its column's name and
+        header: on a phone the rows stack and each cell shows its header (static/css/app.css)."""
         columns = [
-            (mark_safe(column.attrs["td"].as_html()), getattr(self, f"render_{column.name}"))
+            (format_html('{} data-col="{}" data-label="{}"', mark_safe(column.attrs["td"].as_html()),
+                         column.name, column.header),
+             getattr(self, f"render_{column.name}"))
             for column in self.columns
         ]
         return [[(attrs, render(record)) for attrs, render in columns] for record in self.records]
@@ -117,13 +120,13 @@ class OverallCaseTable(KeysetTable):
     default_sort = DEFAULT_SORT
 
     date_filed = tables.Column("Date filed", empty_values=())
-    last_update = tables.Column("Last update", accessor="updated_at", empty_values=())
+    last_update = tables.Column("Last update", accessor="last_event_on", empty_values=())
 
     def render_date_filed(self, record):
         return short_date(record.date_filed)
 
     def render_last_update(self, record):
-        return short_date(record.updated_at)
+        return short_date(record.last_event_on)
 
     class Meta(KeysetTable.Meta):
         pass

@@ -16,9 +16,9 @@ from accounts.models import SellerAccount
 from .models import Case
 from .money import plain
 
-REASON_FIELDS = ("marketplace_case_id", "units_claimed", "claimed_amount", "currency")
-"""A change of these moves money the seller sees (the claim, or which records count towards it), so
-it needs a reason, which the case's timeline shows."""
+REASON_FIELDS = ("marketplace_case_id", "units_claimed", "claimed_amount", "currency", "date_filed")
+"""A change of these moves money the seller sees (the claim, or which records count towards it), or
+the date its history starts from, so it needs a reason, which the case's timeline shows."""
 
 DERIVED_DEADLINE_FIELDS = REASON_FIELDS + ("claim_deadline",)
 """On a case created from an identified amount, the claim deadline is derived from the event's claim window:
@@ -90,6 +90,7 @@ def _shown(name: str, value) -> str:
 CHANGE_LABELS = {
     "marketplace_case_id": "case ID", "units_claimed": "units claimed",
     "claimed_amount": "claimed amount", "currency": "currency", "claim_deadline": "claim deadline",
+    "date_filed": "filing date",
 }
 
 
@@ -100,6 +101,16 @@ def claim_changes(*, before: dict, after: dict, fields: tuple[str, ...] = REASON
         for name in fields
         if name in after and after[name] != before.get(name)
     ]
+
+
+def answer_date_problem(*, answered_on: dt.date, date_filed: dt.date, today: dt.date | None = None) -> str | None:
+    """What is wrong with the date staff give for the marketplace's answer; None when nothing is."""
+    today = today or timezone.localdate()
+    if answered_on > today:
+        return f"the answer date {answered_on.isoformat()} is in the future (today is {today.isoformat()})"
+    if answered_on < date_filed:
+        return f"the answer date {answered_on.isoformat()} is before the filing date {date_filed.isoformat()}"
+    return None
 
 
 def edit_reason_problem(*, changes: list[str], reason: str) -> str | None:

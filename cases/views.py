@@ -54,6 +54,8 @@ def _pager_urls(request, page) -> dict[str, str | None]:
 def _result_figures(filterset, buckets, *, reimbursed_only: bool):
     """(count, capped, totals per currency): exact from the rollup when only rollup dimensions are
     filtered, else counted and added up over at most `COUNT_CAP` cases (past it: no totals)."""
+    if filterset.search_overflow:
+        return selectors.COUNT_CAP, True, []
     if not filterset.only_dimensions:
         count, capped, totals = selectors.case_totals_capped(cases=filterset.qs, cap=selectors.COUNT_CAP)
         if reimbursed_only:
@@ -81,7 +83,7 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         return render(request, f"cases/{nav}.html", context)
 
     cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
-    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, tenant=tenant)
     sort = _sort(request, table_class)
     buckets = selectors.case_bucket_list(tenant=tenant)
     status_counts = selectors.case_status_counts(buckets, statuses=tuple(CaseStatus), reimbursed_only=reimbursed_only)
@@ -93,11 +95,12 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
     context.update(
         filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
         totals=totals, amount_sort=bool(sort.prefix), reimbursed_only=reimbursed_only,
-        status_counts=[(status, n, f"?status={status.value}") for status, n in status_counts
+        status_counts=[(status, n, _query(request, status=status.value, cursor=None)) for status, n in status_counts
                        if n or not reimbursed_only or status in REIMBURSED_STATUSES],
         table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
         **_pager_urls(request, page),
         export_url=None if page is None else _export_url(request, tenant, reimbursed_only=reimbursed_only),
+        search_missed=bool(page is not None and not page.rows and filterset.form.cleaned_data.get("q")),
     )
     return render(request, f"cases/{nav}.html", context)
 
@@ -136,7 +139,7 @@ def _export(request, tenant, *, reimbursed_only: bool):
     and database connection from the others. Invalid filters are refused with 400 naming each one."""
     seller_accounts = seller_account_list(tenant=tenant)
     cases = selectors.case_list(tenant=tenant, reimbursed_only=reimbursed_only)
-    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts)
+    filterset = CaseFilter(request.GET, cases, seller_accounts=seller_accounts, tenant=tenant)
     if not filterset.is_valid():
         return HttpResponseBadRequest(_filter_errors(filterset), content_type="text/plain; charset=utf-8")
     if not tenant_export_lock_try(tenant_id=tenant.pk):

@@ -40,4 +40,11 @@ def dashboard(request, tenant):
         "period": period,
         "period_figures": period_recovery_list(tenant=tenant, seller_account=selected, start=period[0],
                                                end=period[1]) if period else [],
+        "payer": _payer(selected, seller_accounts),
     })
+
+
+def _payer(selected, seller_accounts) -> str:
+    """Who pays the reimbursements on the page: the marketplace of the accounts shown, if there is one."""
+    marketplaces = {account.get_marketplace_display() for account in ([selected] if selected else seller_accounts)}
+    return marketplaces.pop() if len(marketplaces) == 1 else "the marketplace"

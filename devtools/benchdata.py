@@ -75,7 +75,7 @@ CASE_COLUMNS = (
     "asin", "sku", "fnsku", "product_title", "order_id", "shipment_id", "removal_order_id",
     "units_claimed", "claimed_amount", "currency", "recovered_amount", "units_reimbursed_cash",
     "units_reimbursed_inventory", "last_reimbursed_on", "date_filed", "claim_deadline", "closed_on",
-    "seller_note", "internal_note", "created_at", "updated_at",
+    "seller_note", "internal_note", "created_at", "updated_at", "last_event_on",
 )
 
 TYPES = (
@@ -169,7 +169,8 @@ SELECT a.tenant_id, a.id, a.case_prefix || ({CASE_ID_BASE} + s.t * {CASE_ID_STRI
     CASE WHEN s.status IN ('not_eligible', 'closed') THEN s.decided_on END,
     '', '',
     s.date_filed + time '09:00',
-    CASE WHEN s.status = 'open' THEN s.date_filed + time '09:00' ELSE s.decided_on + time '15:00' END
+    CASE WHEN s.status = 'open' THEN s.date_filed + time '09:00' ELSE s.decided_on + time '15:00' END,
+    CASE WHEN s.status = 'open' THEN s.date_filed ELSE s.decided_on END
 FROM settled s
 JOIN unnest(%(account_ids)s::bigint[], %(tenant_ids)s::bigint[], %(currencies)s::text[],
             %(alt_currencies)s::text[], %(alt_shares)s::float8[], %(prefixes)s::text[])
@@ -241,8 +242,9 @@ FROM line l
 
 EVENTS_SQL = """
 INSERT INTO cases_caseevent (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id,
-    created_at)
-SELECT c.tenant_id, c.id, e.from_status, e.to_status, e.source, NULL, e.reason, NULL, e.at
+    created_at, happened_on)
+SELECT c.tenant_id, c.id, e.from_status, e.to_status, e.source, NULL, e.reason, NULL, e.at,
+    CASE WHEN e.from_status = '' THEN c.date_filed ELSE c.last_event_on END
 FROM cases_case c
 CROSS JOIN LATERAL (VALUES
     ('', 'open', 'staff', 'Case filed', c.created_at),

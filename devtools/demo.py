@@ -125,7 +125,8 @@ class RecordSpec:
 class CaseSpec:
     fields: dict
     records: list[RecordSpec] = field(default_factory=list)
-    transitions: list[tuple[str, str]] = field(default_factory=list)
+    transitions: list[tuple[str, str, dt.date]] = field(default_factory=list)
+    """(status, reason, the day the marketplace answered), in order."""
 
 
 @dataclass
@@ -188,15 +189,20 @@ def _case_plan(account: AccountSpec, tenant: TenantSpec, index: int, rng: random
         first = pay(after, units, price * units)
         pay(after + rng.randint(20, 60), -1, -price, reason="Reimbursement_Reversal",
             original_reimbursement_id=first.reimbursement_id, original_reimbursement_type=first.reason)
+    last_day = END - dt.timedelta(days=1)
     if outcome == "not_eligible":
-        plan.transitions.append((CaseStatus.NOT_ELIGIBLE, rng.choice(NOT_ELIGIBLE_REASONS)))
+        plan.transitions.append((CaseStatus.NOT_ELIGIBLE, rng.choice(NOT_ELIGIBLE_REASONS), last_day))
     elif outcome in ("closed", "partial_closed"):
-        plan.transitions.append((CaseStatus.CLOSED, rng.choice(CLOSED_REASONS)))
+        plan.transitions.append((CaseStatus.CLOSED, rng.choice(CLOSED_REASONS), last_day))
     elif outcome == "reopened":
-        plan.transitions.append((CaseStatus.NOT_ELIGIBLE, NOT_ELIGIBLE_REASONS[0]))
-        plan.transitions.append((CaseStatus.OPEN, "The seller sent the invoice; the marketplace reopened the case."))
+        denied = min(filed + dt.timedelta(days=after), last_day - dt.timedelta(days=7))
+        plan.transitions.append((CaseStatus.NOT_ELIGIBLE, NOT_ELIGIBLE_REASONS[0], denied))
+        plan.transitions.append((CaseStatus.OPEN, "The seller sent the invoice; the marketplace reopened the case.",
+                                 denied + dt.timedelta(days=7)))
     if plan.transitions and plan.transitions[-1][0] != CaseStatus.OPEN:
-        fields["closed_on"] = min(filed + dt.timedelta(days=after + rng.randint(1, 20)), END - dt.timedelta(days=1))
+        status, reason, _ = plan.transitions[-1]
+        answered = min(filed + dt.timedelta(days=after + rng.randint(1, 20)), last_day)
+        plan.transitions[-1] = (status, reason, answered)
     return plan
 
 
@@ -317,8 +323,9 @@ def demo_seed(*, password: str, seed: int = SEED, progress=NO_PROGRESS) -> SeedR
                 for record in case_plan.records:
                     _record_add(account, record, staff)
                 if created:
-                    for to_status, reason in case_plan.transitions:
-                        case = case_transition(case=case, to_status=to_status, actor=staff, reason=reason)
+                    for to_status, reason, answered_on in case_plan.transitions:
+                        case = case_transition(case=case, to_status=to_status, actor=staff, reason=reason,
+                                               answered_on=answered_on)
             for record in plan.loose_records:
                 _record_add(account, record, staff)
     return result

@@ -86,6 +86,6 @@ def _claims(account: SellerAccount, staff) -> int:
                 quantity_inventory=inventory, sku=case.sku, fnsku=case.fnsku, asin=case.asin,
             )
         elif outcome == "denied":
-            case_transition(case=case, to_status=CaseStatus.NOT_ELIGIBLE, actor=staff,
+            case_transition(case=case, to_status=CaseStatus.NOT_ELIGIBLE, actor=staff, answered_on=paid_on.date(),
                             reason="Amazon found the units were received short at inbound, not lost")
     return len(candidates)

@@ -29,7 +29,7 @@ INSERT INTO cases_case (
     tenant_id, seller_account_id, marketplace_case_id, reimbursement_type, status, asin, sku, fnsku,
     product_title, order_id, shipment_id, removal_order_id, units_claimed, claimed_amount, currency,
     recovered_amount, units_reimbursed_cash, units_reimbursed_inventory, last_reimbursed_on, date_filed,
-    claim_deadline, closed_on, seller_note, internal_note, created_at, updated_at
+    claim_deadline, closed_on, seller_note, internal_note, created_at, updated_at, last_event_on
 )
 SELECT %(tenant_id)s, %(account_id)s, %(prefix)s || lpad(k::text, 7, '0'),
     (ARRAY{list(TYPES)})[1 + mod(k, {len(TYPES)})], 'open',
@@ -38,15 +38,16 @@ SELECT %(tenant_id)s, %(account_id)s, %(prefix)s || lpad(k::text, 7, '0'),
     CASE WHEN mod(k, 4) = 3 THEN '111-' || lpad(k::text, 7, '0') || '-' || lpad(%(number)s::text, 7, '0')
          ELSE '' END,
     '', '', 1 + mod(k, 4), (1 + mod(k, 4)) * round((4 + mod(k * 37, 9000) / 100.0)::numeric, 2), 'USD',
-    0, 0, 0, NULL, d.filed, d.filed + 60, NULL, '', '', d.filed + time '09:00', d.filed + time '09:00'
+    0, 0, 0, NULL, d.filed, d.filed + 60, NULL, '', '', d.filed + time '09:00', d.filed + time '09:00',
+    d.filed
 FROM generate_series(%(first)s::int, %(last)s::int) AS k
 CROSS JOIN LATERAL (SELECT current_date - 5 - mod(k * 13, 540) AS filed) AS d
 """
 
 EVENTS_SQL = """
 INSERT INTO cases_caseevent (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id,
-    created_at)
-SELECT c.tenant_id, c.id, '', 'open', 'staff', NULL, 'Case filed', NULL, c.created_at
+    created_at, happened_on)
+SELECT c.tenant_id, c.id, '', 'open', 'staff', NULL, 'Case filed', NULL, c.created_at, c.date_filed
 FROM cases_case c
 WHERE c.tenant_id = %(tenant_id)s AND NOT EXISTS (SELECT FROM cases_caseevent e WHERE e.case_id = c.id)
 """

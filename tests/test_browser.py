@@ -55,7 +55,7 @@ def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_
     page.fill("input[name=q]", denied.marketplace_case_id)
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"status=not_eligible"))
-    rows = page.locator("table tbody tr")
+    rows = page.locator("table.cases tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Not Eligible")
     expect(page.get_by_role("link", name=reimbursed.marketplace_case_id)).to_have_count(0)
@@ -84,3 +84,44 @@ def test_a_seller_logs_in_filters_opens_a_case_and_walks_through_the_pages(live_
     expect(page.locator("main")).to_contain_text("USD")
     expect(page.locator("main")).to_contain_text("EUR")
     expect(page.get_by_role("heading", name="Identified to recovered")).to_be_visible()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def seller_pages(live_server) -> list[str]:
+    """Every seller page of Acme, with the busiest case (most records, then most history)."""
+    case = max(Case.objects.filter(tenant__slug="acme-goods"), key=lambda c: (c.records.count(), c.events.count()))
+    base = f"{live_server.url}/t/acme-goods"
+    return [f"{base}/cases/", f"{base}/cases/?q=zzzz-nothing", f"{base}/reimbursed/", f"{base}/dashboard/",
+            f"{base}/cases/{case.pk}/", f"{live_server.url}/settings/", f"{live_server.url}/accounts/password_change/"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("across_tenants")  # the setup picks the busiest case of the demo to visit
+def test_every_seller_page_fits_a_390_px_phone_without_sideways_scroll(live_server, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    demo_seed(password=PASSWORD)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US", java_script_enabled=False, viewport=PHONE)
+        context.set_default_timeout(15_000)
+        phone = context.new_page()
+        phone.goto(f"{live_server.url}/accounts/login/")
+        phone.fill("input[name=username]", "seller-a")
+        phone.fill("input[name=password]", PASSWORD)
+        phone.get_by_role("button", name="Log in").click()
+        expect(phone.get_by_role("heading", name=re.compile("Overall Cases"))).to_be_visible()
+        widths = {}
+        for url in seller_pages(live_server):
+            assert phone.goto(url).status == 200, url
+            widths[url.removeprefix(live_server.url)] = phone.evaluate("document.documentElement.scrollWidth")
+        phone.goto(f"{live_server.url}/t/acme-goods/cases/")
+        first_row = phone.locator("table.cases tbody tr").first
+        boxes = [first_row.locator(f"td[data-col={name}]").bounding_box() for name in ("case_id", "status")]
+        browser.close()
+    assert {url: width for url, width in widths.items() if width > PHONE["width"]} == {}
+    case_id, status = boxes
+    assert case_id["x"] + case_id["width"] <= PHONE["width"] and status["x"] + status["width"] <= PHONE["width"]
+    assert case_id["y"] == status["y"], "the case ID and its status share the row's first line"

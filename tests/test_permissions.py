@@ -15,10 +15,13 @@ from tests.factories import make_case
 class Entry:
     tenant: bool = True
     case: bool = False
+    own_settings: bool = False
+    """The user's own settings: they may post them (only their own: tests/accounts/test_settings.py)."""
 
 
 MATRIX = {
     "home": Entry(tenant=False),
+    "settings": Entry(tenant=False, own_settings=True),
     "cases:overall": Entry(),
     "cases:export": Entry(),
     "cases:reimbursed": Entry(),
@@ -141,10 +144,16 @@ def test_logged_out_visitors_are_sent_to_login(client, acme, acme_case, name):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-@pytest.mark.parametrize("name", MATRIX)
+@pytest.mark.parametrize("name", [name for name, entry in MATRIX.items() if not entry.own_settings])
 def test_a_member_cannot_write(alice_client, acme, acme_case, name, method):
     response = getattr(alice_client, method)(url(name, acme, acme_case))
     assert response.status_code in (403, 405)
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("name", [name for name, entry in MATRIX.items() if entry.own_settings])
+def test_own_settings_take_only_a_form_post(alice_client, acme, acme_case, name, method):
+    assert getattr(alice_client, method)(url(name, acme, acme_case)).status_code == 405
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/cases/case/", "/admin/accounts/tenant/", "/admin/operations/"])

@@ -112,7 +112,8 @@ def bulk_sandbox_cases(account: SellerAccount, count: int) -> None:
              marketplace_case_id=f"{account.external_id[-4:]}{n:06d}", reimbursement_type=types[n % len(types)],
              units_claimed=None if n % 7 == 0 else 1 + n % 4,
              claimed_amount=Decimal(15 + 3 * n) + Decimal("0.50"), currency="USD",
-             date_filed=today - dt.timedelta(days=200 - n % 60))
+             date_filed=today - dt.timedelta(days=200 - n % 60),
+             last_event_on=today - dt.timedelta(days=200 - n % 60))
         for n in range(count)
     ], batch_size=1000)
 

@@ -3,7 +3,7 @@
 `cases.services.cases_recompute` and `records_match` run these statements.
 """
 
-from ..models import LOST_STATUSES, CaseStatus
+from ..models import LOST_STATUSES, CaseStatus, RecordOrigin
 from . import label_case, literal
 
 S = CaseStatus
@@ -34,13 +34,23 @@ WITH target AS (
                 THEN {literal(S.FULLY_REIMBURSED)}
             WHEN a.recovered > 0 OR a.cash_units + a.inventory_units > 0 THEN {literal(S.PARTIALLY_REIMBURSED)}
             ELSE {literal(S.OPEN)}
-        END AS new_status
+        END AS new_status,
+        coalesce(
+            (SELECT (cr.approval_date AT TIME ZONE 'UTC')::date FROM cases_reimbursementrecord cr
+             WHERE cr.id = a.cause_record AND cr.origin <> {literal(RecordOrigin.VOID)}),
+            %(happened_on)s::date
+        ) AS happened_on
     FROM agg a
 ), changed AS (
     UPDATE cases_case c
     SET recovered_amount = d.recovered, units_reimbursed_cash = d.cash_units,
         units_reimbursed_inventory = d.inventory_units, last_reimbursed_on = d.last_on,
-        status = d.new_status, updated_at = now()
+        status = d.new_status, updated_at = now(),
+        last_event_on = CASE
+            WHEN d.new_status <> d.old_status OR d.recovered <> d.old_recovered
+                 OR d.cash_units + d.inventory_units <> d.old_units
+            THEN greatest(c.last_event_on, d.happened_on)
+            ELSE c.last_event_on END
     FROM derived d
     WHERE c.id = d.id
       AND (c.recovered_amount, c.units_reimbursed_cash, c.units_reimbursed_inventory,
@@ -48,10 +58,10 @@ WITH target AS (
           IS DISTINCT FROM (d.recovered, d.cash_units, d.inventory_units, d.last_on, d.new_status)
     RETURNING c.id, c.tenant_id, c.status, c.recovered_amount, c.claimed_amount, c.currency,
         c.units_reimbursed_cash, c.units_reimbursed_inventory, c.units_claimed,
-        d.old_status, d.old_recovered, d.old_units, d.cause_record
+        d.old_status, d.old_recovered, d.old_units, d.cause_record, d.happened_on
 ), events AS (
     INSERT INTO cases_caseevent
-        (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id, created_at)
+        (tenant_id, case_id, from_status, to_status, source, actor_id, reason, record_id, happened_on, created_at)
     SELECT tenant_id, id, old_status, status, %(source)s, %(actor_id)s,
         %(reason)s || CASE WHEN old_status = status
                            THEN ' (reimbursement recorded on a case that stays ' ||
@@ -60,7 +70,7 @@ WITH target AS (
         || ': recovered ' || recovered_amount || ' of ' || claimed_amount || ' ' || currency
         || ', units ' || units_reimbursed_cash || ' cash + ' || units_reimbursed_inventory || ' inventory'
         || coalesce(' of ' || units_claimed || ' claimed', ''),
-        cause_record, now()
+        cause_record, happened_on, now()
     FROM changed
     WHERE old_status <> status OR recovered_amount <> old_recovered
        OR units_reimbursed_cash + units_reimbursed_inventory <> old_units

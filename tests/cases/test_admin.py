@@ -98,25 +98,52 @@ def test_the_case_page_shows_history_read_only_and_a_change_status_link(sam_clie
 
 def test_staff_record_not_eligible_with_a_reason_and_history_names_them(sam_client, sam, acme_amazon):
     case = make_case(acme_amazon)
+    answered = case.date_filed + dt.timedelta(days=3)
     response = sam_client.post(status_url(case), {
         "from_status": S.OPEN, "to_status": S.NOT_ELIGIBLE, "reason": "Claim window had passed",
+        "answered_on": answered.isoformat(),
     })
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.status == S.NOT_ELIGIBLE
-    assert case.closed_on is not None
+    assert (case.status, case.closed_on, case.last_event_on) == (S.NOT_ELIGIBLE, answered, answered)
     event = CaseEvent.objects.filter(case=case).latest("id")
-    assert (event.from_status, event.to_status, event.actor, event.reason) == (
-        S.OPEN, S.NOT_ELIGIBLE, sam, "Claim window had passed")
+    assert (event.from_status, event.to_status, event.actor, event.reason, event.happened_on) == (
+        S.OPEN, S.NOT_ELIGIBLE, sam, "Claim window had passed", answered)
+
+
+def test_a_status_change_without_the_answer_date_is_refused(sam_client, acme_amazon):
+    case = make_case(acme_amazon)
+    response = sam_client.post(status_url(case), {
+        "from_status": S.OPEN, "to_status": S.CLOSED, "reason": "Nothing more will come",
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["answered_on"] == [
+        "Give the day the marketplace answered: the seller's timeline is dated by it."]
+    case.refresh_from_db()
+    assert (case.status, case.closed_on) == (S.OPEN, None)
+
+
+def test_an_answer_date_before_the_filing_is_refused(sam_client, acme_amazon):
+    case = make_case(acme_amazon)
+    response = sam_client.post(status_url(case), {
+        "from_status": S.OPEN, "to_status": S.CLOSED, "reason": "Nothing more will come",
+        "answered_on": (case.date_filed - dt.timedelta(days=1)).isoformat(),
+    })
+    [message] = messages_of(response)
+    assert "is before the filing date" in message
+    case.refresh_from_db()
+    assert (case.status, case.closed_on) == (S.OPEN, None)
 
 
 def test_reopening_a_closed_case_lets_its_records_decide_the_status(sam_client, sam, acme_amazon):
     case = make_case(acme_amazon, units_claimed=2)
     add_record(case, "20.00", cash=1)
     sam_client.post(status_url(case), {"from_status": S.PARTIALLY_REIMBURSED, "to_status": S.CLOSED,
-                                       "reason": "Amazon will not pay the second unit"})
+                                       "reason": "Amazon will not pay the second unit",
+                                       "answered_on": case.date_filed.isoformat()})
     sam_client.post(status_url(case), {"from_status": S.CLOSED, "to_status": S.OPEN,
-                                       "reason": "Seller found the invoice"})
+                                       "reason": "Seller found the invoice",
+                                       "answered_on": case.date_filed.isoformat()})
     case.refresh_from_db()
     assert (case.status, case.closed_on) == (S.PARTIALLY_REIMBURSED, None)
 
@@ -144,6 +171,7 @@ def test_a_refused_transition_shows_an_error_and_changes_nothing(sam_client, acm
     events_before = CaseEvent.objects.filter(case=case).count()
     response = sam_client.post(status_url(case), {
         "from_status": S.OPEN, "to_status": S.NOT_ELIGIBLE, "reason": "Looked open on my screen",
+        "answered_on": case.date_filed.isoformat(),
     })
     assert response.status_code == 200
     [message] = messages_of(response)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django_scopes import scope
 
 from cases.filters import CaseFilter
@@ -16,7 +17,7 @@ def search(tenant, query, seller_accounts=()):
     """What the tenant's own search finds, inside its scope as its requests run."""
     with scope(tenant=tenant):
         cases = Case.objects.filter(tenant=tenant)
-        return list(CaseFilter({"q": query}, cases, seller_accounts=list(seller_accounts)).qs)
+        return list(CaseFilter({"q": query}, cases, seller_accounts=list(seller_accounts), tenant=tenant).qs)
 
 
 def keys_of(case):
@@ -110,3 +111,59 @@ def test_a_bulk_insert_of_cases_in_one_statement_creates_their_keys(acme, acme_a
     for n, case in enumerate(created):
         assert keys_of(case) == [f"BULK-{n}", f"BULK-SKU-{n}"]
     assert search(acme, "bulk-sku-1") == [created[1]]
+
+
+@pytest.mark.parametrize("query", ["acme-kn", "ACME-KNIFE", "b07k", "X00K", "4107", "113-41", "fba15"])
+def test_it_finds_a_case_by_the_start_of_any_identifier(acme, acme_amazon, query):
+    wanted = make_case(acme_amazon, marketplace_case_id="4107552210", sku="ACME-KNIFE-8", asin="B07KN1FE01",
+                       fnsku="X00KNIFE01", order_id="113-4107552-1234567", shipment_id="FBA15XYZ",
+                       product_title="Chef knife")
+    make_case(acme_amazon, marketplace_case_id="5107552210", sku="OTHER", asin="B000000002", fnsku="X000000002",
+              product_title="Blue widget")
+    assert search(acme, query) == [wanted]
+
+
+@pytest.mark.parametrize("query", ["knife", "Knife", "chef kni", "KNIFE chef", "  knife,  "])
+def test_it_finds_a_case_by_words_of_its_product_name_in_any_order(acme, acme_amazon, query):
+    wanted = make_case(acme_amazon, sku="SKU-K", product_title="ACME Chef Knife, 8 inch")
+    make_case(acme_amazon, sku="SKU-W", product_title="Blue widget")
+    assert search(acme, query) == [wanted]
+
+
+def test_a_case_found_by_both_its_sku_and_its_product_name_shows_once(acme, acme_amazon):
+    wanted = make_case(acme_amazon, sku="KNIFE-1", product_title="Knife block")
+    assert search(acme, "knife") == [wanted]
+
+
+@pytest.mark.parametrize("query", ["%", "_", "ACME%", "knife & widget", "!", "'", "a:*|b", "\\"])
+def test_search_syntax_typed_in_is_only_text(acme, acme_amazon, query):
+    make_case(acme_amazon, sku="ACME-KNIFE-8", product_title="Chef knife")
+    assert search(acme, query) == []
+
+
+def test_another_tenants_case_is_never_found_by_prefix_or_product_word(acme, acme_amazon, globex_amazon):
+    make_case(globex_amazon, sku="ACME-KNIFE-9", product_title="Chef knife")
+    assert search(acme, "acme-kn") == [] and search(acme, "knife") == []
+
+
+def test_a_search_that_finds_nothing_says_what_search_looks_at(alice_client, acme, acme_amazon):
+    make_case(acme_amazon, sku="ACME-KNIFE-8", product_title="Chef knife")
+    url = reverse("cases:overall", args=[acme.slug])
+    html = alice_client.get(url, {"q": "spoon"}).content.decode()
+    assert "Nothing matches “spoon”." in html
+    assert "start of a case ID, SKU, FNSKU, ASIN, order or shipment ID" in html
+    assert "Nothing matches" not in alice_client.get(url, {"q": "knife"}).content.decode()
+    assert "Nothing matches" not in alice_client.get(url, {"status": "closed"}).content.decode()
+
+
+def test_a_broad_search_walks_the_sort_order_and_is_counted_as_more_than_the_cap(alice_client, acme, acme_amazon,
+                                                                                   monkeypatch):
+    monkeypatch.setattr("cases.filters.SEARCH_SET_MAX", 2)
+    monkeypatch.setattr("cases.selectors.COUNT_CAP", 2)
+    wanted = [make_case(acme_amazon, sku=f"KNIFE-{n}", product_title="Knife") for n in range(2)]
+    wanted.append(make_case(acme_amazon, sku="SPOON-1", product_title="Chef knife"))
+    make_case(acme_amazon, sku="FORK-1", product_title="Fork")
+    response = alice_client.get(reverse("cases:overall", args=[acme.slug]), {"q": "knife", "sort": "case_id"})
+    assert [row.record for row in response.context["table"].rows] == sorted(wanted, key=lambda c: c.marketplace_case_id)
+    assert (response.context["result_count"], response.context["result_count_capped"]) == (2, True)
+    assert response.context["filter"].search_overflow

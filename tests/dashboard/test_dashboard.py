@@ -287,7 +287,8 @@ def test_a_failed_sync_is_explained_with_the_next_attempt(alice_client, acme):
 
     page = alice_client.get(dashboard_url(acme)).content.decode()
 
-    assert "The last sync" in page and "failed: Amazon answered 503" in page
+    assert "The last sync did not go through. Our team has been told" in page
+    assert "Amazon answered 503" not in page, "the technical text is for staff"
     assert "old failure" not in page and "Up to date as of the last sync" in page
     assert "Never" not in page
     assert "Not scheduled" in page
@@ -300,7 +301,7 @@ def test_an_account_never_synced_or_needing_reconnection_says_so(alice_client, a
     page = alice_client.get(dashboard_url(acme)).content.decode()
 
     assert "Never" in page and "Waiting for the first sync" in page
-    assert "authorize us again in Seller Central" in page
+    assert "authorize us again in Amazon Seller Central" in page
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
@@ -313,7 +314,7 @@ def test_an_account_without_a_report_to_poll_says_our_team_records_it(alice_clie
 
     page = alice_client.get(dashboard_url(acme)).content.decode()
 
-    assert "No report to poll: our team records this account" in page
+    assert "Walmart has no reimbursements report to read: our team records this account" in page
     assert "Waiting for the first sync" not in page
 
 
@@ -484,3 +485,45 @@ def test_top_products_and_the_period_never_show_another_tenants_figures(acme_ama
 
     assert [p.sku for p in products["USD"].by_claimed] == ["ACME-SKU"]
     assert period == []
+
+
+def test_a_disconnected_or_unstarted_account_never_says_up_to_date_nor_its_next_sync(alice_client, acme):
+    now = timezone.now()
+    make_seller_account(acme, "A1GONE", connected=False, last_synced_at=now, next_sync_at=now)
+    make_seller_account(acme, "A1NOTYET", service_initiated_on=None, last_synced_at=now, next_sync_at=now)
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "Up to date" not in page
+    assert "add us as an Authorized Partner in Amazon Seller Central" in page
+    assert "your account manager will start it" in page
+    assert page.count("Not scheduled") == 2
+
+
+def test_sp_api_without_stored_credentials_never_asks_the_seller_to_authorize(alice_client, acme):
+    make_seller_account(acme, "A1NOCREDS", sync_backend="amazon_sp_api", needs_reconnect=True,
+                        last_sync_failed_at=timezone.now(),
+                        last_sync_error="This account has no Amazon authorization yet. Authorize us in Seller Central.")
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+    overall = alice_client.get(reverse("cases:overall", args=[acme.slug])).content.decode()
+
+    assert "Our team is finishing the connection of this account" in page
+    assert "Seller Central" not in page and "Seller Central" not in overall
+
+
+def test_a_walmart_account_is_never_said_to_be_paid_by_amazon(alice_client, acme):
+    walmart = make_seller_account(acme, "10001234", marketplace="walmart", region="", sync_backend="manual")
+    add_record(make_case(walmart, currency="USD"), "5.00")
+
+    page = alice_client.get(dashboard_url(acme), {"account": walmart.pk}).content.decode()
+
+    assert "Paid by Walmart without a case" in page and "Amazon" not in page
+
+
+def test_a_disconnected_walmart_account_is_sent_to_walmart_not_amazon(alice_client, acme):
+    make_seller_account(acme, "10004321", marketplace="walmart", region="", sync_backend="manual", connected=False)
+
+    page = alice_client.get(dashboard_url(acme)).content.decode()
+
+    assert "Walmart Seller Center" in page and "Seller Central" not in page

@@ -238,3 +238,18 @@ def test_the_demo_figures_add_up_in_every_currency_of_every_tenant():
             assert summary.claimed + summary.beyond_claims == accounted, (tenant.slug, summary.currency)
             assert summary.inventory >= 0 and summary.pending >= 0 and summary.lost >= 0
     assert call_command("rebuild_rollups", "--verify", stdout=StringIO()) is None
+
+
+def test_seed_history_is_dated_as_it_would_have_happened():
+    seed()
+    for case in Case.objects.all():
+        events = list(CaseEvent.objects.filter(case=case).order_by("id"))
+        assert events[0].happened_on == case.date_filed, case
+        assert case.last_event_on == max(event.happened_on for event in events), case
+        if case.closed_on is not None:
+            closing = [e for e in events if e.to_status == case.status and e.from_status != e.to_status][-1]
+            assert closing.happened_on == case.closed_on, case
+        for event in events:
+            if event.record_id:
+                assert event.happened_on == event.record.approval_date.date(), case
+    assert not CaseEvent.objects.filter(happened_on__gte=dt.date(2026, 11, 26)).exists()
