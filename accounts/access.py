@@ -1,8 +1,10 @@
 """The one place that resolves the tenant of a seller request and checks membership."""
 
+from contextlib import nullcontext
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -10,13 +12,16 @@ from django_scopes import scope
 
 from monitoring.logs import log_context
 
-from .models import Membership
+from .models import Membership, Tenant
 
 
 def tenant_view(view):
     """Seller page of the tenant named in the URL: members only, read-only, inside the tenant's scope.
 
     A non-member gets 404, exactly like a tenant that does not exist. Writes are refused with 405.
+    The membership is read, and the view runs, inside the tenant's scope, which row-level security
+    follows (accounts/rls.py), in one transaction (unless the caller has one already): the database
+    is told the tenant once per page.
     The answer, pages and CSV export alike, is `Cache-Control: private, no-store`: a shared or
     back-button cache never keeps a tenant's cases.
     The view is called as `view(request, tenant, ...)` and must render eagerly (no lazy
@@ -27,15 +32,14 @@ def tenant_view(view):
     @require_safe
     @wraps(view)
     def wrapper(request, tenant_slug, *args, **kwargs):
-        membership = (
-            Membership.objects.select_related("tenant")
-            .filter(user=request.user, tenant__slug=tenant_slug)
-            .first()
-        )
-        if membership is None:
+        tenant = Tenant.objects.filter(slug=tenant_slug).first()
+        if tenant is None:
             raise Http404("No such page")
-        with scope(tenant=membership.tenant), log_context(tenant_id=membership.tenant_id):
-            response = view(request, membership.tenant, *args, **kwargs)
+        one_transaction = transaction.atomic() if connection.get_autocommit() else nullcontext()
+        with scope(tenant=tenant), one_transaction, log_context(tenant_id=tenant.pk):
+            if not Membership.objects.filter(user=request.user, tenant=tenant).exists():
+                raise Http404("No such page")
+            response = view(request, tenant, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
         return response
 

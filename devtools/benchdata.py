@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
+from accounts.rls import across_tenants
 from cases.models import Case
 from cases.money import quantize
 from cases.rollups import rollup_differences
@@ -294,7 +294,7 @@ def _account(tenant: Tenant, spec: AccountSpec) -> SellerAccount:
 
 def bench_setup() -> list[Slot]:
     """The bench tenants, their seller accounts, and the user `bench` (a member of bench-big)."""
-    with scopes_disabled(), transaction.atomic():
+    with across_tenants(reason="benchdata: development data"), transaction.atomic():
         big = _tenant(BIG_TENANT, "Bench Big Seller")
         slots = [Slot(big, BIG_CASES, [(_account(big, spec), spec) for spec in BIG_ACCOUNTS])]
         for number in range(1, OTHER_TENANTS + 1):
@@ -310,7 +310,7 @@ def bench_setup() -> list[Slot]:
 
 
 def _case_counts(slots: list[Slot]) -> dict[int, int]:
-    with scopes_disabled():
+    with across_tenants(reason="benchdata: development data"):
         return {slot.tenant.pk: Case.objects.filter(tenant=slot.tenant).count() for slot in slots}
 
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from accounts.rls import across_tenants
 from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
 from cases.models import ReimbursementType as T
@@ -272,7 +272,7 @@ class SeedResult:
     cases_created: int = 0
 
 
-@scopes_disabled()
+@across_tenants(reason="demo: development data")
 @transaction.atomic
 def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
     """Write the demo plan: only what is missing, so a second run changes nothing."""

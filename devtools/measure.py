@@ -29,9 +29,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from cases.models import Case, ReimbursementRecord
 from cases.rollups import rollup_differences
 from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, BIG_CASES, bench_case_id, bench_report_write
@@ -86,7 +86,7 @@ def _reset_peak() -> bool:
 
 def _client() -> Client:
     client = Client(HTTP_HOST="localhost")
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         client.force_login(get_user_model().objects.get(username=BENCH_USER))
     return client
 
@@ -122,7 +122,7 @@ def _time(client: Client, name: str, url: str, *, runs: int, budget: float | Non
 
 def _sample_case_ids(tenant) -> tuple[int, str, str]:
     """A case with a reversal (two records and a timeline), and a case ID and a SKU to search for."""
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         record = (ReimbursementRecord.objects.filter(tenant=tenant, reason="Reimbursement_Reversal")
                   .order_by("id").first())
         case = Case.objects.get(tenant=tenant, marketplace_case_id=bench_case_id(slot=0, n=BIG_CASES // 2))
@@ -239,7 +239,7 @@ def ingest_measure(*, tenant, report: str, explain: bool) -> dict:
     so their per-row checks wait for the commit. `SET CONSTRAINTS ALL IMMEDIATE` runs them inside
     the timed ingestion, as a commit would.
     """
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         account = SellerAccount.objects.get(tenant=tenant, external_id=BIG_ACCOUNTS[0].external_id)
     plans: list[str] = []
     gc.collect()

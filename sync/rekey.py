@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from sync.crypto import SecretUnreadable, secret_reencrypt
 
 SECRET_FIELDS = ("lwa_client_secret_encrypted", "lwa_refresh_token_encrypted")
@@ -26,7 +26,7 @@ def credentials_reencrypt() -> Rekeyed:
     meanwhile are never overwritten with older ones. Running it again re-encrypts nothing.
     """
     result = Rekeyed()
-    with scopes_disabled():
+    with across_tenants(reason="reencrypt_credentials: every account's secrets"):
         pks = list(SellerAccount.objects.order_by("pk").values_list("pk", flat=True))
         for pk in pks:
             with transaction.atomic():

@@ -10,9 +10,9 @@ import datetime as dt
 
 from django.db.models import Case, CharField, Count, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 
 SYNC_STATES = ("healthy", "overdue", "failing", "needs_reconnect", "not_connected", "not_polled")
 
@@ -26,7 +26,7 @@ def _intervals_before(now: dt.datetime, count: int) -> ExpressionWrapper:
 def seller_accounts_by_sync_state(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Every state in SYNC_STATES with its count of accounts, across all tenants."""
     now = now or timezone.now()
-    with scopes_disabled():
+    with across_tenants(reason="sync states: accounts of every tenant counted for metrics"):
         pollable = SellerAccount.objects.pollable().values("pk")
         state = Case(
             When(Q(connected=False) | Q(service_initiated_on__isnull=True), then=Value("not_connected")),

@@ -1,6 +1,12 @@
 """Two people, as in most tests here: alice belongs to Acme, charlie to Globex (tests that need
 more people make them). charlie should have no access to alice's stuff.
 
+The tests connect as the application's role, under row-level security (accounts/rls.py); the test
+database is created and migrated by the owner's role (`django_db_modify_db_settings`,
+`django_db_setup`). Outside a scope the test body itself (factories, assertions) may read and write
+every tenant's rows in the database (`database_open_to_the_test`); a request the test client makes
+starts with no tenant, as in production, and sees rows only through `tenant_view` or admin.
+
 Tenant scopes are on, as in production: a query of a tenant's rows outside `scope(tenant=...)`
 raises `ScopeError`. Tests read inside the scope of the tenant they look at (`acme_scope`, or
 `scope(tenant=...)` in the test); a test that must read across tenants says why, beside its
@@ -10,9 +16,14 @@ raises `ScopeError`. Tests read inside the scope of the tenant they look at (`ac
 import os
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django_scopes import scope, scopes_disabled
+from django_scopes.state import state
 
 from accounts.roles import staff_group_ensure
+from casetracker import ensure_database
+from tests.database_roles import roles_ensure
 from tests import factories
 from tests.two_factor import login_verified
 
@@ -30,6 +41,42 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("stress"):
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test database is created and migrated by the owner's role, as production's migrations are."""
+    app_role = settings.DATABASES["default"]["USER"]
+    settings.DATABASES["default"]["USER"] = roles_ensure(app_role)
+    settings.DATABASES["default"]["APP_ROLE"] = app_role
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then the tests run as the application's role: it may use the rows (and, to empty the tables
+    between transactional tests, truncate them), under row-level security."""
+    db = settings.DATABASES["default"]
+    owner, app_role = db["USER"], db["APP_ROLE"]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            ensure_database.grants_ensure(cursor.connection, owner=owner, app=app_role)
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app_role}"')
+        connection.close()
+    db["USER"] = app_role
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    db["USER"] = owner
+
+
+@pytest.fixture(autouse=True)
+def database_open_to_the_test():
+    """Row-level security lets the test body itself (fixtures, factories, assertions made outside
+    any scope) reach every tenant's rows, as `across_tenants` does; scopes stay on, and a scope the
+    test enters, or a request it makes, narrows the database to that tenant as in production."""
+    token = state.set({"_rls_all": True})
+    yield
+    state.reset(token)
 
 
 @pytest.fixture

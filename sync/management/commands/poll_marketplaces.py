@@ -1,9 +1,9 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from sync.adapters.base import MarketplaceError
 from sync.models import RunKind, RunStatus
 from sync.report import ReportError
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(ids)} polls failed.")
 
     def _account_ids(self, seller_id: str | None) -> list[int]:
-        with scopes_disabled():
+        with across_tenants(reason="poll_marketplaces: the accounts to poll"):
             if seller_id is None:
                 return list(SellerAccount.objects.pollable().order_by("pk").values_list("pk", flat=True))
             ids = list(SellerAccount.objects.filter(external_id=seller_id).values_list("pk", flat=True))
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         return ids
 
     def _poll_one(self, seller_account_id: int) -> bool:
-        with scopes_disabled():
+        with across_tenants(reason=f"poll_marketplaces: the label of seller account {seller_account_id}"):
             label = SellerAccount.objects.get(pk=seller_account_id).label
         self.stdout.write(f"{label}: polling…")
         started = time.monotonic()
