@@ -49,6 +49,7 @@ def grants_ensure(conn: psycopg.Connection, *, owner: str, app: str) -> None:
     """Run in the database: the application may use what the owner creates there, now and later."""
     q = {"owner": sql.Identifier(owner), "app": sql.Identifier(app)}
     for statement in [
+        "GRANT USAGE, CREATE ON SCHEMA public TO {owner}",
         "GRANT USAGE ON SCHEMA public TO {app}",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
         "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app}",
