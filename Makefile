@@ -60,7 +60,8 @@ bench: export DATABASE_OWNER_URL = postgres://casetracker_owner@127.0.0.1/casetr
 bench: install
 	$(PY) -m casetracker.ensure_database
 	$(MIGRATE)
-	$(PY) manage.py bench --ingest $(BENCH_ARGS)
+	DATABASE_URL="$$DATABASE_OWNER_URL" $(PY) manage.py bench --generate-only
+	$(PY) manage.py bench --no-generate --ingest $(BENCH_ARGS)
 
 # The fuzz tests at full count (make test runs them with 50 examples each; FUZZ_EXAMPLES=5000 for more),
 # the fault proofs at full counts (tests marked `stress`, minutes each), then the load test.

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django_scopes import scope
 
 from accounts.models import SellerAccount
 from accounts.rls import across_tenants
@@ -246,7 +247,7 @@ def ingest_measure(*, tenant, report: str, explain: bool) -> dict:
     reset = _reset_peak()
     before = _memory()
     timings, results, phases, wal = [], [], [], []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), scope(tenant=tenant), connection.cursor() as cursor:
         if explain:
             connection.connection.add_notice_handler(lambda notice: plans.append(notice.message_primary))
             cursor.execute(AUTO_EXPLAIN_SQL)
