@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django_scopes import scope
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
 from accounts.rls import across_tenants
@@ -491,7 +492,7 @@ def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -
     account, spec = slot.accounts[0]
     kinds = [_line_kind(number) for number in range(rows)]
     answers, reversals = kinds.count("answer"), kinds.count("reversal")
-    with connection.cursor() as cursor:
+    with scope(tenant=account.tenant_id), connection.cursor() as cursor:
         open_cases = _report_cases(cursor, account, statuses=["open", "partially_reimbursed"], limit=answers,
                                    spread=spread)
         paid_cases = _report_cases(cursor, account, statuses=["fully_reimbursed"], limit=reversals, spread=spread,

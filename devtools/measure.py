@@ -35,13 +35,13 @@ from accounts.models import SellerAccount
 from accounts.rls import across_tenants
 from cases.models import Case, ReimbursementRecord
 from cases.rollups import rollup_differences
-from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, BIG_CASES, bench_case_id, bench_report_write
+from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, BIG_CASES, SCALE, bench_case_id, bench_report_write
 from sync.ingest import ingest_report
 
 WARMUPS = 3
 EXPORT_BUDGET_MB = 100
 INGEST_BUDGET_MB = 300
-INGEST_ROWS = 100_000
+INGEST_ROWS = 100_000 // SCALE
 INGEST_RATE = 20_000
 REINGEST_RATE = 50_000
 LINK = re.compile(r'<a href="([^"]*)"[^>]*>(First|Previous|Next|Last)</a>')
