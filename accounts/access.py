@@ -1,6 +1,6 @@
 """The one place that resolves the tenant of a seller request and checks membership."""
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -12,7 +12,8 @@ from django_scopes import scope
 
 from monitoring.logs import log_context
 
-from .models import Membership, Tenant
+from .models import Membership, Team, Tenant
+from .rls import across_tenants
 
 
 def tenant_view(view):
@@ -44,3 +45,22 @@ def tenant_view(view):
         return response
 
     return wrapper
+
+
+def staff_tenant_ids(user) -> list[int]:
+    """The tenants a staff member works on: those of the teams they belong to."""
+    with across_tenants(reason=f"staff admin: the tenants of {user.get_username()}'s teams"):
+        return sorted(set(Team.tenants.through.objects.filter(team__members=user).values_list("tenant_id", flat=True)))
+
+
+@contextmanager
+def staff_scope(user):
+    """Admin for a staff member: a superuser works across every tenant (logged), anyone else on their
+    teams' tenants only, in the application (django-scopes) and in the database (row-level security):
+    every list, search, form choice, upload and action of admin sees no other tenant's rows."""
+    if user.is_superuser:
+        with across_tenants(reason=f"superuser admin: {user.get_username()}"):
+            yield
+        return
+    with scope(tenant=staff_tenant_ids(user)):
+        yield

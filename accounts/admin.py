@@ -2,11 +2,24 @@
 
 from django.contrib import admin
 
-from .models import Membership, SellerAccount, Tenant
+from .access import staff_tenant_ids
+from .admin_helpers import TENANT_FILTER
+from .models import Membership, SellerAccount, Team, Tenant
 
 
 def _yes_no(value) -> str:
     return "yes" if value else "no"
+
+
+class StaffTenantsMixin:
+    """A staff member who is not a superuser picks a tenant only among their teams' tenants (the
+    database refuses a row of any other tenant anyway: accounts.access.staff_scope)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Tenant and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(pk__in=staff_tenant_ids(request.user))
+        return field
 
 
 class SellerAccountInline(admin.TabularInline):
@@ -28,9 +41,22 @@ class TenantAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SellerAccountInline]
 
+    def get_queryset(self, request):
+        tenants = super().get_queryset(request)
+        return tenants if request.user.is_superuser else tenants.filter(pk__in=staff_tenant_ids(request.user))
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Who works on which tenants: only superusers may see or change it (no staff permission names it)."""
+
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["members", "tenants"]
+
 
 @admin.register(SellerAccount)
-class SellerAccountAdmin(admin.ModelAdmin):
+class SellerAccountAdmin(StaffTenantsMixin, admin.ModelAdmin):
     """Only the fields named in `fieldsets` are shown: add a credential field here only if it is not secret.
 
     Credentials are typed in on their own page and only said to be stored or not: `sync.admin` registers
@@ -41,7 +67,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
         "label", "tenant", "name", "connected", "service_initiated_on", "sync_backend",
         "last_synced_at", "next_sync_at", "last_sync_failed", "needs_reconnect",
     ]
-    list_filter = ["tenant", "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
+    list_filter = [TENANT_FILTER, "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
     list_select_related = ["tenant"]
     search_fields = ["external_id", "name", "tenant__name"]
     fieldsets = [
@@ -91,9 +117,9 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(StaffTenantsMixin, admin.ModelAdmin):
     list_display = ["user", "tenant", "role", "digest_opt_in", "created_at"]
     list_editable = ["digest_opt_in"]
-    list_filter = ["tenant", "role", "digest_opt_in"]
+    list_filter = [TENANT_FILTER, "role", "digest_opt_in"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]

@@ -1,11 +1,11 @@
 from django_scopes.state import state
 
+from .access import staff_scope
 from .idle import session_idle_touch
-from .rls import across_tenants
 
 
 class AdminScopesMiddleware:
-    """Staff work across tenants in Django admin: lift the tenant scope there, and only there.
+    """Staff work on their teams' tenants in Django admin (superusers on all): `staff_scope` there, and only there.
 
     Every request starts with no tenant at all, whatever context the server (or a test) calls it
     in: a seller page sees its tenant's rows only through `tenant_view`.
@@ -18,8 +18,7 @@ class AdminScopesMiddleware:
         token = state.set(None)
         try:
             if request.path_info.startswith("/admin/") and request.user.is_staff:
-                with across_tenants(reason=f"staff admin: {request.user.get_username()} {request.method} "
-                                           f"{request.path_info}"):
+                with staff_scope(request.user):
                     return self.get_response(request)
             return self.get_response(request)
         finally:

@@ -234,6 +234,20 @@ class Membership(models.Model):
         return f"{self.user} in {self.tenant}"
 
 
+class Team(models.Model):
+    """Reimbursement staff who work on the same tenants. A staff member works, in admin, on the tenants
+    of the teams they belong to; a superuser on every tenant (accounts.access.staff_tenant_ids)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, limit_choices_to={"is_staff": True}
+    )
+    tenants = models.ManyToManyField(Tenant, related_name="teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DigestSent(models.Model):
     """The daily digest of one membership for one UTC day, claimed before the email goes out."""
 

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from accounts.admin import SellerAccountAdmin
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.admin_helpers import TENANT_FILTER, ReadOnlyAdminMixin, account_choice_label, admin_form_page
 from accounts.models import Marketplace, SellerAccount
 from cases.forms import VoidForm
 from cases.voids import VoidRefused
@@ -65,7 +65,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "started_at", "tenant", "seller_account", "kind", "status", "source", "rows_read", "rows_new",
         "rows_matched", "cases_changed", "status_changes", "short_error",
     ]
-    list_filter = ["status", "kind", "tenant", "seller_account"]
+    list_filter = ["status", "kind", TENANT_FILTER, "seller_account"]
     list_select_related = ["tenant", "seller_account"]
     search_fields = ["source", "error", "seller_account__external_id"]
     ordering = ["-started_at", "-id"]

@@ -13,6 +13,7 @@ raises `ScopeError`. Tests read inside the scope of the tenant they look at (`ac
 `scopes_disabled()`. Creating rows needs no scope.
 """
 
+import datetime as dt
 import os
 
 import pytest
@@ -21,9 +22,12 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 from django_scopes.state import state
 
+from accounts import rls
+from accounts.models import DigestSent, Membership, Team
 from accounts.roles import staff_group_ensure
 from casetracker import ensure_database
 from tests.database_roles import roles_ensure
+from sync.models import RunKind, SyncRun
 from tests import factories
 from tests.two_factor import login_verified
 
@@ -133,10 +137,14 @@ def charlie(globex):
 
 
 @pytest.fixture
-def sam(db):
-    """Reimbursement staff: a staff user in the group, not a superuser."""
+def sam(db, acme, globex):
+    """Reimbursement staff: a staff user in the group, not a superuser, in a team working on Acme and Globex."""
     user = factories.make_user("sam", is_staff=True)
     user.groups.add(staff_group_ensure())
+    with rls.across_tenants(reason="test: a superuser's work in admin"):  # the test may be in a tenant's scope
+        team = Team.objects.create(name="Acme and Globex")
+        team.members.add(user)
+        team.tenants.add(acme, globex)
     return user
 
 
@@ -176,3 +184,18 @@ def alice_client(client, alice):
 def charlie_client(client, charlie):
     client.force_login(charlie)
     return client
+
+
+@pytest.fixture
+def two_tenants_everywhere(acme, globex, acme_amazon, globex_amazon):
+    """A row of each tenant in every tenant table (the rollups and search keys by their triggers)."""
+    with rls.across_tenants(reason="test: a superuser's work in admin"):
+        Team.objects.create(name="Both tenants").tenants.add(acme, globex)
+    for tenant, account in [(acme, acme_amazon), (globex, globex_amazon)]:
+        member = factories.make_user(f"member-{tenant.slug}", tenant)
+        factories.add_record(factories.make_case(account), "20.00", cash=1)
+        with scope(tenant=tenant):
+            SyncRun.objects.create(tenant=tenant, seller_account=account, kind=RunKind.FILE)
+            DigestSent.objects.create(tenant=tenant, membership=Membership.objects.get(user=member),
+                                      day=dt.date(2026, 11, 30), case_count=1)
+    connection.connection.execute("SELECT 1")  # the transaction holds the rows

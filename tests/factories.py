@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
+from accounts.models import Marketplace, Membership, Region, SellerAccount, Team, Tenant
+from accounts.rls import across_tenants
 from cases.models import Case, EventSource, ReimbursementRecord, ReimbursementType
 from cases.services import case_create, records_match
 
@@ -30,6 +31,15 @@ def make_user(username: str, tenant: Tenant | None = None, **extra):
         with scope(tenant=tenant):
             Membership.objects.create(user=user, tenant=tenant)
     return user
+
+
+def make_team(name: str, *, members, tenants) -> Team:
+    """Staff working on `tenants`, as a superuser sets them up in admin."""
+    with across_tenants(reason="test: a superuser's work in admin"):
+        team = Team.objects.create(name=name)
+        team.members.add(*members)
+        team.tenants.add(*tenants)
+    return team
 
 
 def make_seller_account(tenant: Tenant, external_id: str | None = None, **extra) -> SellerAccount:

@@ -4,7 +4,6 @@ The tables are found in PostgreSQL's catalog, not listed here: a new table with 
 checked the day it is migrated, and fails until its migration calls `tenant_wall_enable`.
 """
 
-import datetime as dt
 import logging
 
 import psycopg
@@ -13,10 +12,8 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 from django_scopes.state import state
 
-from accounts.models import DigestSent, Membership
 from accounts.rls import across_tenants
-from sync.models import RunKind, SyncRun
-from tests.factories import add_record, make_case, make_user
+from tests.factories import make_case
 
 TENANT_TABLES_SQL = """
 SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, r.rolname
@@ -49,19 +46,6 @@ def raw_set(*, tenant_ids: str = "", all_tenants: str = "") -> psycopg.Connectio
 
 def raw_count(sql: str, params=(), *, tenant_ids: str = "", all_tenants: str = "") -> int:
     return raw_set(tenant_ids=tenant_ids, all_tenants=all_tenants).execute(sql, params).fetchone()[0]
-
-
-@pytest.fixture
-def two_tenants_everywhere(acme, globex, acme_amazon, globex_amazon):
-    """A row of each tenant in every tenant table (the rollups and search keys by their triggers)."""
-    for tenant, account in [(acme, acme_amazon), (globex, globex_amazon)]:
-        member = make_user(f"member-{tenant.slug}", tenant)
-        add_record(make_case(account), "20.00", cash=1)
-        with scope(tenant=tenant):
-            SyncRun.objects.create(tenant=tenant, seller_account=account, kind=RunKind.FILE)
-            DigestSent.objects.create(tenant=tenant, membership=Membership.objects.get(user=member),
-                                      day=dt.date(2026, 11, 30), case_count=1)
-    connection.connection.execute("SELECT 1")  # the transaction holds the rows
 
 
 def test_every_table_with_a_tenant_id_has_row_level_security_enabled_forced_and_the_policy(db):
