@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Team, Tenant
 from accounts.rls import across_tenants
 from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
@@ -272,6 +272,10 @@ class SeedResult:
     cases_created: int = 0
 
 
+DEMO_TEAM = "Reimbursement team"
+"""The demo staff member's team: it works on both demo tenants."""
+
+
 @across_tenants(reason="demo: development data")
 @transaction.atomic
 def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
@@ -281,8 +285,11 @@ def demo_seed(*, password: str, seed: int = SEED) -> SeedResult:
     if created:
         staff.groups.add(staff_group_ensure())
         result.users_created.append("staff")
+    team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+    team.members.add(staff)
     for tenant_spec, account_plans in demo_plan(seed=seed):
         tenant, _ = Tenant.objects.get_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
+        team.tenants.add(tenant)
         seller, created = user_ensure(username=tenant_spec.username, password=password)
         Membership.objects.get_or_create(user=seller, tenant=tenant)
         result.users.append(tenant_spec.username)
