@@ -23,6 +23,8 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
+import psycopg
+from psycopg.conninfo import make_conninfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -137,6 +139,10 @@ def pages_measure(*, slot, runs: int) -> list[Timing]:
 
 
 def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
+    return [_time(client, name, url, runs=runs, budget=budget) for name, url, budget in _plan(client, slot)]
+
+
+def _plan(client: Client, slot) -> list[tuple[str, str, float | None]]:
     tenant, slug = slot.tenant, slot.tenant.slug
     walmart = slot.accounts[-1][0].pk
     overall = reverse("cases:overall", args=[slug])
@@ -160,7 +166,51 @@ def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
         ("Case page", reverse("cases:detail", args=[slug, case_pk]), None),
         ("Dashboard", reverse("dashboard:index", args=[slug]), 30),
     ]
-    return [_time(client, name, url, runs=runs, budget=budget) for name, url, budget in plan]
+    return plan
+
+
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+def rls_cost_measure(*, slot, rounds: int, bypass_dsn: str) -> list[tuple[str, float, float, int]]:
+    """(page, median ms as the application, median ms bypassing row-level security, queries).
+
+    Each page's queries, as its request made them, are replayed on two connections: the
+    application's role in a transaction that sets the tenant as `accounts.rls` does (the policies
+    apply), and `bypass_dsn`, a superuser's (they do not). The two alternate query set by query
+    set, round after round, so that both see the same load on a shared machine.
+    """
+    client = _client()
+    with override_settings(DEBUG=False):
+        pages = []
+        for name, url, _ in _plan(client, slot):
+            with CaptureQueriesContext(connection) as captured:
+                _get(client, url)
+            pages.append((name, [query["sql"] for query in captured.captured_queries
+                                 if query["sql"].split(None, 1)[0].upper() not in TRANSACTION_CONTROL]))
+    db = connection.settings_dict
+    app_dsn = make_conninfo(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None, port=db["PORT"] or None,
+        password=db["PASSWORD"] or None)
+    tenant_ids = str(slot.tenant.pk)
+    with psycopg.connect(app_dsn) as app, psycopg.connect(bypass_dsn) as bypass:
+        samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name, _ in pages}
+        for round_ in range(rounds + WARMUPS):
+            for name, queries in pages:
+                for which in ((0, 1) if round_ % 2 else (1, 0)):
+                    conn = (app, bypass)[which]
+                    started = time.perf_counter()
+                    with conn.transaction(force_rollback=True):  # the session's writes are undone
+                        if which == 0:
+                            conn.execute("SELECT set_config('app.tenant_ids', %s, true)", [tenant_ids])
+                        for sql in queries:
+                            cursor = conn.execute(sql.replace("%", "%%"))
+                            if cursor.description:
+                                cursor.fetchall()
+                    if round_ >= WARMUPS:
+                        samples[name][which].append((time.perf_counter() - started) * 1000)
+    return [(name, statistics.median(samples[name][0]), statistics.median(samples[name][1]), len(queries))
+            for name, queries in pages]
 
 
 def query_explain(*, sql: str) -> str:

@@ -13,6 +13,7 @@ from devtools.benchdata import BIG_TENANT, bench_data_generate, bench_setup
 from devtools.measure import (
     EXPORT_BUDGET_MB, INGEST_BUDGET_MB, INGEST_RATE, INGEST_ROWS, REINGEST_RATE, WARMUPS, MeasurementError, Timing,
     bench_report_file, ingest_tables_vacuum, measurement_in_child, measurement_run, pages_measure, query_explain,
+    rls_cost_measure,
 )
 
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-generate", action="store_true", help="Use the data already loaded.")
+        parser.add_argument("--rls-cost", metavar="SUPERUSER_URL",
+                            help="Time each page's queries as the application (row-level security on) and as "
+                                 "this superuser (it bypasses it), interleaved; then stop.")
         parser.add_argument("--generate-only", action="store_true",
                             help="Load the data and stop: run it as the tables' owner (it drops and rebuilds "
                                  "indexes), then measure as the application with --no-generate.")
@@ -50,6 +54,10 @@ class Command(BaseCommand):
         slots = bench_setup() if options["no_generate"] else bench_data_generate(log=self.stdout.write)
         if options["generate_only"]:
             return
+        if options["rls_cost"]:
+            self._report_rls_cost(rls_cost_measure(slot=slots[0], rounds=options["runs"], bypass_dsn=options["rls_cost"]),
+                                  runs=options["runs"])
+            return
         if options["measure"]:
             self.stdout.write(json.dumps(measurement_run(
                 part=options["measure"], tenant=slots[0].tenant, report=options["report"],
@@ -72,6 +80,14 @@ class Command(BaseCommand):
     @staticmethod
     def _spreads(options) -> list[str]:
         return ["recent", "random"] if options["ingest_spread"] == "both" else [options["ingest_spread"]]
+
+    def _report_rls_cost(self, rows, *, runs: int) -> None:
+        self.stdout.write(f"\nDatabase time per page, {BIG_TENANT}: its queries replayed {runs} times in one transaction, "
+                          f"interleaved (ms, median; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        self.stdout.write(f"| {'page':<48} | queries | row-level security | bypassed | cost |")
+        self.stdout.write(f"|{'-' * 50}|---------|--------------------|----------|------|")
+        for name, app, bypass, queries in rows:
+            self.stdout.write(f"| {name:<48} | {queries:7} | {app:18.1f} | {bypass:8.1f} | {app - bypass:+4.1f} |")
 
     def _report_pages(self, timings: list[Timing], *, runs: int, explain: bool) -> None:
         self.stdout.write(f"\nServer time per request, {BIG_TENANT}, {runs} runs after {WARMUPS} warm-ups (ms; "
