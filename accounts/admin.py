@@ -4,7 +4,8 @@ from django.contrib import admin
 
 from .access import staff_tenant_ids
 from .admin_helpers import TENANT_FILTER
-from .models import Membership, SellerAccount, Team, Tenant
+from .audit import audit_record
+from .models import AuditEntry, Membership, SellerAccount, Team, Tenant
 
 
 def _yes_no(value) -> str:
@@ -53,6 +54,47 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members", "tenants"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        team = form.instance
+        audit_record(actor=request.user, action="team changed" if change else "team added", target=team,
+                     detail=f"members: {', '.join(sorted(u.get_username() for u in team.members.all())) or '-'}; "
+                            f"tenants: {', '.join(sorted(t.slug for t in team.tenants.all())) or '-'}")
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="team deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            audit_record(actor=request.user, action="team deleted", target=team)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Superusers read the audit log; nobody adds, changes or deletes an entry."""
+
+    list_display = ["at", "actor", "action", "target", "detail"]
+    list_filter = ["action"]
+    search_fields = ["target", "detail", "actor__username"]
+    readonly_fields = list_display
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SellerAccount)
@@ -118,6 +160,24 @@ class SellerAccountAdmin(StaffTenantsMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(StaffTenantsMixin, admin.ModelAdmin):
+    """Every change is written to the audit log (who may see which tenant)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = ", ".join(form.changed_data) if change else ""
+        audit_record(actor=request.user, action="membership changed" if change else "membership added",
+                     target=obj, detail=f"role {obj.role}; digest {'on' if obj.digest_opt_in else 'off'}"
+                                        + (f"; changed: {changed}" if changed else ""))
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="membership deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "tenant"):
+            audit_record(actor=request.user, action="membership deleted", target=membership)
+        super().delete_queryset(request, queryset)
+
     list_display = ["user", "tenant", "role", "digest_opt_in", "created_at"]
     list_editable = ["digest_opt_in"]
     list_filter = [TENANT_FILTER, "role", "digest_opt_in"]

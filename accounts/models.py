@@ -266,3 +266,25 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} on {self.day}"
+
+
+class AuditEntry(models.Model):
+    """Who changed who may see what: memberships, teams and marketplace credentials (accounts.audit).
+
+    Append-only: a database trigger refuses to change or delete an entry; superusers read them in admin.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=100)
+    target = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action} {self.target}"

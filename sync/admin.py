@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from accounts.admin import SellerAccountAdmin
 from accounts.admin_helpers import TENANT_FILTER, ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.audit import audit_record
 from accounts.models import Marketplace, SellerAccount
 from cases.forms import VoidForm
 from cases.voids import VoidRefused
@@ -216,6 +217,8 @@ class SellerAccountSyncAdmin(SellerAccountAdmin):
         if request.method == "POST" and form.is_valid():
             seller_account_set_credentials(seller_account=account, **form.cleaned_data)
             self.log_change(request, account, "Stored new SP-API credentials.")
+            audit_record(actor=request.user, action="credentials stored", target=account.label,
+                         detail=f"SP-API credentials of seller account {account.pk} of tenant {account.tenant_id}")
             self.message_user(
                 request,
                 f"SP-API credentials of {account.label} stored; it is polled through SP-API from now on.",
