@@ -110,7 +110,8 @@ def _still_applied(connection, raw, applied, want) -> bool:
 
 
 def _set(connection, raw, want) -> None:
-    raw.execute(SET_SQL, list(want))
+    with connection.wrap_database_errors:  # a lost connection raises Django's OperationalError, as any query's
+        raw.execute(SET_SQL, list(want))
     connection._tenant_wall = (id(raw), want, tuple(connection.savepoint_ids))
 
 
