@@ -4,14 +4,18 @@ The database shows a connection only the rows of the tenants named in the transa
 setting `app.tenant_ids` (comma-separated ids), or every tenant's while `app.all_tenants` is `on`;
 with neither set it shows none and accepts no write. The policy is installed by the migration
 `accounts/0004_rls_tenant_wall` as the SQL function `tenant_wall_enable(table)`: a new table with a
-`tenant_id` calls it in one line of its migration (see `enable_sql`), and
-`tests/accounts/test_rls.py` fails for a table that forgot.
+`tenant_id` calls it in one line of its migration (migrations import nothing from the application,
+so the line is written out):
+
+    migrations.RunSQL("SELECT tenant_wall_enable('ledger_entry')", "SELECT tenant_wall_disable('ledger_entry')")
+
+and `tests/accounts/test_rls.py` fails for a table that forgot.
 
 The application sets the two values from what it already knows, django-scopes' scope:
 
 - inside `scope(tenant=...)` (a seller's request in `tenant_view`, a task or command working for one
   tenant), the database shows that tenant (or those tenants, for a list);
-- inside `across_tenants(reason=...)`, the one way to work across tenants (staff admin, the
+- inside `across_tenants(reason=...)`, the one way to work across tenants (superusers in admin, the
   scheduler, `rebuild_rollups`, finding the tenant of a seller account), every tenant; each entry
   is logged with its reason;
 - anywhere else (including `scopes_disabled()`, which lifts only the application's check), none.
@@ -38,13 +42,6 @@ NONE = ("", "")
 """(app.tenant_ids, app.all_tenants) that show no row."""
 
 SET_SQL = "SELECT set_config('app.tenant_ids', %s, true), set_config('app.all_tenants', %s, true)"
-
-
-def enable_sql(table: str) -> str:
-    """The one line a migration runs for a new table with a `tenant_id`:
-    `migrations.RunSQL("SELECT tenant_wall_enable('ledger_entry')", "SELECT tenant_wall_disable('ledger_entry')")`.
-    (Migrations import nothing from the application, so copy the text rather than calling this.)"""
-    return f"SELECT tenant_wall_enable('{table}')"
 
 
 @contextmanager
