@@ -2,6 +2,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DEBUG ?= true
+# The application connects as a role that owns nothing (row-level security applies to it); migrations
+# run as the owner. casetracker.ensure_database creates both (README, "Database roles").
+export DATABASE_URL ?= postgres://casetracker_app@127.0.0.1/casetracker
+export DATABASE_OWNER_URL ?= postgres://casetracker_owner@127.0.0.1/casetracker
+MIGRATE = DATABASE_URL="$$DATABASE_OWNER_URL" $(PY) manage.py migrate --no-input
 
 .PHONY: run serve test bench install install-test browser check stress load mutation quickstart-check
 
@@ -36,7 +41,7 @@ run: install
 # What make run does once the servers answer at DATABASE_URL and REDIS_URL.
 serve:
 	$(PY) -m casetracker.ensure_database
-	$(PY) manage.py migrate --no-input
+	$(MIGRATE)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py seed_demo
 	@mkdir -p run
@@ -64,11 +69,13 @@ check: install-test
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Its own database (2,000,000 cases) keeps the dev database small. Options: make bench BENCH_ARGS="--runs 10"
-bench: export DATABASE_URL = postgres:///casetracker_bench
+bench: export DATABASE_URL = postgres://casetracker_app@127.0.0.1/casetracker_bench
+bench: export DATABASE_OWNER_URL = postgres://casetracker_owner@127.0.0.1/casetracker_bench
 bench: install
 	$(PY) -m casetracker.ensure_database
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py bench --ingest $(BENCH_ARGS)
+	$(MIGRATE)
+	DATABASE_URL="$$DATABASE_OWNER_URL" $(PY) manage.py bench --generate-only
+	$(PY) manage.py bench --no-generate --ingest $(BENCH_ARGS)
 
 # The fuzz tests at full count (make test runs them with 50 examples each; FUZZ_EXAMPLES=5000 for more),
 # the fault proofs at full counts (tests marked `stress`, minutes each), then the load test.
@@ -81,8 +88,9 @@ stress: install-test
 # LOAD_USERS sellers (50) of as many tenants for LOAD_SECONDS (300) against the Procfile's processes on
 # LOAD_PORT (8765), broker LOAD_REDIS_URL (redis://127.0.0.1:6379/14); locust's CSV in run/load.
 # Fails on any failed request or a page's p95 above LOAD_P95_MS (1000).
-load: export DATABASE_URL = postgres:///casetracker_stress
+load: export DATABASE_URL = postgres://casetracker_app@127.0.0.1/casetracker_stress
+load: export DATABASE_OWNER_URL = postgres://casetracker_owner@127.0.0.1/casetracker_stress
 load: install-test
 	$(PY) -m casetracker.ensure_database
-	$(PY) manage.py migrate --no-input
+	$(MIGRATE)
 	$(PY) manage.py load_run

@@ -4,11 +4,25 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Membership, SellerAccount, StaffView, Tenant
+from .access import staff_tenant_ids
+from .admin_helpers import TENANT_FILTER
+from .audit import audit_record
+from .models import AuditEntry, Membership, SellerAccount, StaffView, Team, Tenant
 
 
 def _yes_no(value) -> str:
     return "yes" if value else "no"
+
+
+class StaffTenantsMixin:
+    """A staff member who is not a superuser picks a tenant only among their teams' tenants (the
+    database refuses a row of any other tenant anyway: accounts.access.staff_scope)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Tenant and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(pk__in=staff_tenant_ids(request.user))
+        return field
 
 
 class SellerAccountInline(admin.TabularInline):
@@ -35,9 +49,63 @@ class TenantAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SellerAccountInline]
 
+    def get_queryset(self, request):
+        tenants = super().get_queryset(request)
+        return tenants if request.user.is_superuser else tenants.filter(pk__in=staff_tenant_ids(request.user))
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Who works on which tenants: only superusers may see or change it (no staff permission names it)."""
+
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["members", "tenants"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        team = form.instance
+        audit_record(actor=request.user, action="team changed" if change else "team added", target=team,
+                     detail=f"members: {', '.join(sorted(u.get_username() for u in team.members.all())) or '-'}; "
+                            f"tenants: {', '.join(sorted(t.slug for t in team.tenants.all())) or '-'}")
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="team deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            audit_record(actor=request.user, action="team deleted", target=team)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Superusers read the audit log; nobody adds, changes or deletes an entry."""
+
+    list_display = ["at", "actor", "action", "target", "detail"]
+    list_filter = ["action"]
+    search_fields = ["target", "detail", "actor__username"]
+    readonly_fields = list_display
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(SellerAccount)
-class SellerAccountAdmin(admin.ModelAdmin):
+class SellerAccountAdmin(StaffTenantsMixin, admin.ModelAdmin):
     """Only the fields named in `fieldsets` are shown: add a credential field here only if it is not secret.
 
     Credentials are typed in on their own page and only said to be stored or not: `sync.admin` registers
@@ -48,7 +116,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
         "label", "tenant", "name", "connected", "service_initiated_on", "sync_backend",
         "last_synced_at", "next_sync_at", "last_sync_failed", "needs_reconnect",
     ]
-    list_filter = ["tenant", "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
+    list_filter = [TENANT_FILTER, "marketplace", "region", "connected", "needs_reconnect", "sync_backend"]
     list_select_related = ["tenant"]
     search_fields = ["external_id", "name", "tenant__name"]
     fieldsets = [
@@ -98,10 +166,28 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(StaffTenantsMixin, admin.ModelAdmin):
+    """Every change is written to the audit log (who may see which tenant)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = ", ".join(form.changed_data) if change else ""
+        audit_record(actor=request.user, action="membership changed" if change else "membership added",
+                     target=obj, detail=f"role {obj.role}; digest {'on' if obj.digest_opt_in else 'off'}"
+                                        + (f"; changed: {changed}" if changed else ""))
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="membership deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "tenant"):
+            audit_record(actor=request.user, action="membership deleted", target=membership)
+        super().delete_queryset(request, queryset)
+
     list_display = ["user", "tenant", "role", "digest_opt_in", "created_at"]
     list_editable = ["digest_opt_in"]
-    list_filter = ["tenant", "role", "digest_opt_in"]
+    list_filter = [TENANT_FILTER, "role", "digest_opt_in"]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]
 
@@ -111,7 +197,7 @@ class StaffViewAdmin(admin.ModelAdmin):
     """Who opened which tenant's seller pages: read-only, never deleted."""
 
     list_display = ["opened_at", "user", "tenant", "path"]
-    list_filter = ["tenant"]
+    list_filter = [TENANT_FILTER]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__username", "tenant__name", "path"]
     readonly_fields = list_display

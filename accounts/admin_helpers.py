@@ -1,8 +1,12 @@
 """Admin pieces shared by the apps whose models staff browse across tenants."""
 
+from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from .models import SellerAccount
+
+TENANT_FILTER = ("tenant", admin.RelatedOnlyFieldListFilter)
+"""The tenant filter of an admin list: only the tenants of the rows the staff member may see."""
 
 
 class ReadOnlyAdminMixin:

@@ -313,6 +313,20 @@ class Profile(models.Model):
         return f"{self.user}: {self.time_zone}"
 
 
+class Team(models.Model):
+    """Reimbursement staff who work on the same tenants. A staff member works, in admin, on the tenants
+    of the teams they belong to; a superuser on every tenant (accounts.access.staff_tenant_ids)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, limit_choices_to={"is_staff": True}
+    )
+    tenants = models.ManyToManyField(Tenant, related_name="teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DigestSent(models.Model):
     """The daily digest of one membership for one UTC day, claimed before the email goes out."""
 
@@ -346,3 +360,25 @@ class StaffView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} viewed {self.path} at {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """Who changed who may see what: memberships, teams and marketplace credentials (accounts.audit).
+
+    Append-only: a database trigger refuses to change or delete an entry; superusers read them in admin.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=100)
+    target = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action} {self.target}"

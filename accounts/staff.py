@@ -2,15 +2,15 @@
 
 from django.db.models import QuerySet
 
+from .access import staff_tenant_ids
 from .models import Tenant
 
 
 def staff_tenants(*, user) -> QuerySet[Tenant]:
-    """The tenants `user` may see on staff pages: every tenant for a superuser; for other staff, the
-    tenants they work on, which today is every tenant (staff reach every tenant in admin); none for
-    anyone else. The one place to narrow when staff are limited to their teams' tenants."""
+    """The tenants `user` may see on staff pages: every tenant for a superuser; for other staff, those of
+    the teams they belong to (`staff_tenant_ids`, which admin's scope follows too); none for anyone else."""
     if user.is_active and user.is_superuser:
         return Tenant.objects.all()
     if user.is_active and user.is_staff:
-        return Tenant.objects.all()
+        return Tenant.objects.filter(pk__in=staff_tenant_ids(user))
     return Tenant.objects.none()

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.admin_helpers import TENANT_FILTER, ReadOnlyAdminMixin, account_choice_label, admin_form_page
 
 from .forms import MANUAL_RECORD_FIELDS, CaseAdminForm, CaseStatusForm, ManualRecordForm, VoidForm
 from .models import Case, CaseEvent, RecordOrigin, ReimbursementRecord
@@ -89,7 +89,7 @@ class CaseAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         "units_claimed", "claimed", "recovered", "date_filed", "updated_at",
     ]
     list_filter = [
-        "tenant", "status", "reimbursement_type", "seller_account__marketplace", "seller_account", "currency",
+        TENANT_FILTER, "status", "reimbursement_type", "seller_account__marketplace", "seller_account", "currency",
     ]
     list_select_related = ["tenant", "seller_account"]
     search_fields = [
@@ -230,7 +230,7 @@ class ReimbursementRecordAdmin(SellerAccountChoiceMixin, admin.ModelAdmin):
         "reason", "amount", "quantity_cash", "quantity_inventory", "source", "origin", "voided_at",
     ]
     list_filter = [
-        MatchFilter, "origin", "tenant", "seller_account__marketplace", "seller_account", "currency", "reason",
+        MatchFilter, "origin", TENANT_FILTER, "seller_account__marketplace", "seller_account", "currency", "reason",
     ]
     list_select_related = ["tenant", "seller_account", "case"]
     search_fields = [
@@ -326,7 +326,7 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["happened_on", "created_at", "case", "tenant", "from_status", "to_status", "source", "actor",
                     "reason"]
-    list_filter = ["tenant", "to_status", "source"]
+    list_filter = [TENANT_FILTER, "to_status", "source"]
     list_select_related = ["case", "tenant", "actor"]
     search_fields = ["case__marketplace_case_id", "reason", "actor__username"]
     ordering = ["-id"]

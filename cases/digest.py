@@ -13,9 +13,9 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import DigestSent, Membership, Tenant
+from accounts.rls import across_tenants
 
 from .models import REIMBURSED_STATUSES, Case, CaseEvent, CaseStatus
 from .money import plain
@@ -99,7 +99,7 @@ def digest_send(*, day: dt.date) -> DigestRun:
     for the next run. One member's failed send is logged and does not stop the others'; once all
     were tried, `DigestsNotSent` reports the failures, so that the task retries them.
     """
-    with scopes_disabled():
+    with across_tenants(reason="daily digest: the opted-in members of every tenant"):
         memberships = (
             Membership.objects.filter(digest_opt_in=True, user__is_active=True)
             .select_related("user", "tenant")

@@ -110,7 +110,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres:///casetracker")}
+DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://casetracker_app@127.0.0.1/casetracker")}
+"""The application's role: it owns nothing and row-level security applies to it (accounts/rls.py).
+Migrations run as the owner: `DATABASE_URL=$DATABASE_OWNER_URL manage.py migrate` (README)."""
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 """A persistent connection is checked before each request reuses it: a PostgreSQL restart costs a

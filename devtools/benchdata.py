@@ -8,6 +8,7 @@ The rollup tables are filled by their triggers during the load and checked after
 """
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,16 +16,19 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, Tenant
+from accounts.rls import across_tenants
 from cases.models import Case
 from cases.money import quantize
 from cases.rollups import rollup_differences
 from sync.report_writer import AMAZON_REASONS, report_header, report_line
 
 BIG_TENANT = "bench-big"
-BIG_CASES = 1_000_000
+SCALE = int(os.environ.get("BENCH_SCALE", "1"))
+"""Divides the case counts: BENCH_SCALE=5 loads 400,000 cases instead of 2,000,000 (for a quick comparison)."""
+BIG_CASES = 1_000_000 // SCALE
 OTHER_TENANTS = 20
 BENCH_USER = "bench"
 AUTOMATIC_SHARE = 0.05
@@ -296,7 +300,7 @@ def _account(tenant: Tenant, spec: AccountSpec) -> SellerAccount:
 def bench_setup(*, big_cases: int = BIG_CASES) -> list[Slot]:
     """The bench tenants, their seller accounts, and the user `bench` (a member of bench-big), which holds
     `big_cases` cases while the others hold as many together."""
-    with scopes_disabled(), transaction.atomic():
+    with across_tenants(reason="benchdata: development data"), transaction.atomic():
         big = _tenant(BIG_TENANT, "Bench Big Seller")
         slots = [Slot(big, big_cases, [(_account(big, spec), spec) for spec in BIG_ACCOUNTS])]
         for number in range(1, OTHER_TENANTS + 1):
@@ -312,7 +316,7 @@ def bench_setup(*, big_cases: int = BIG_CASES) -> list[Slot]:
 
 
 def _case_counts(slots: list[Slot]) -> dict[int, int]:
-    with scopes_disabled():
+    with across_tenants(reason="benchdata: development data"):
         return {slot.tenant.pk: Case.objects.filter(tenant=slot.tenant).count() for slot in slots}
 
 
@@ -388,7 +392,7 @@ def bench_data_generate(*, log: Callable[[str], None], big_cases: int = BIG_CASE
         log(f"  {time.monotonic() - started:6.1f} s  {what}")
 
     log(f"Loading bench data into {name} (one transaction)...")
-    with transaction.atomic(), connection.cursor() as cursor:
+    with across_tenants(reason="benchdata: loading"), transaction.atomic(), connection.cursor() as cursor:
         _load(cursor, slots, step)
     with connection.cursor() as cursor:
         for table in (*LOADED_TABLES, "cases_casetotals", "cases_monthlyrecovery", "cases_dailyrecovery",
@@ -491,7 +495,7 @@ def bench_report_write(*, path, slot: Slot, rows: int, spread: str = "recent") -
     account, spec = slot.accounts[0]
     kinds = [_line_kind(number) for number in range(rows)]
     answers, reversals = kinds.count("answer"), kinds.count("reversal")
-    with connection.cursor() as cursor:
+    with scope(tenant=account.tenant_id), connection.cursor() as cursor:
         open_cases = _report_cases(cursor, account, statuses=["open", "partially_reimbursed"], limit=answers,
                                    spread=spread)
         paid_cases = _report_cases(cursor, account, statuses=["fully_reimbursed"], limit=reversals, spread=spread,

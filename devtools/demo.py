@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django_scopes import scopes_disabled
 
-from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Team, Tenant
+from accounts.rls import across_tenants
 from accounts.roles import staff_group_ensure
 from cases.models import Case, CaseStatus, EventSource, ReimbursementRecord
 from cases.models import ReimbursementType as T
@@ -279,7 +279,11 @@ class SeedResult:
     cases_created: int = 0
 
 
-@scopes_disabled()
+DEMO_TEAM = "Reimbursement team"
+"""The demo staff member's team: it works on both demo tenants."""
+
+
+@across_tenants(reason="demo: development data")
 @transaction.atomic
 def demo_seed(*, password: str, seed: int = SEED, progress=NO_PROGRESS) -> SeedResult:
     """Write the demo plan: only what is missing, so a second run changes nothing."""
@@ -288,10 +292,13 @@ def demo_seed(*, password: str, seed: int = SEED, progress=NO_PROGRESS) -> SeedR
     if created:
         staff.groups.add(staff_group_ensure())
         result.users_created.append("staff")
+    team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+    team.members.add(staff)
     plan_of_tenants = demo_plan(seed=seed)
     progress.set_total(sum(len(plan.cases) for _, plans in plan_of_tenants for plan in plans))
     for tenant_spec, account_plans in plan_of_tenants:
         tenant, _ = Tenant.objects.get_or_create(slug=tenant_spec.slug, defaults={"name": tenant_spec.name})
+        team.tenants.add(tenant)
         seller, created = user_ensure(username=tenant_spec.username, password=password)
         Membership.objects.get_or_create(user=seller, tenant=tenant)
         result.users.append(tenant_spec.username)

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, SellerAccount, SyncBackend
+from accounts.rls import across_tenants
 from cases.models import CaseStatus
 from cases.records import record_add_manual
 from cases.services import case_transition
@@ -29,7 +29,7 @@ CLAIM_PREFIX = "LDG"
 OUTCOMES = ("recovered", "returned", "denied", "open")
 
 
-@scopes_disabled()
+@across_tenants(reason="demo: development data")
 def demo_ledger_seed(*, staff, seed: int | None = None) -> int:
     """Ingest each demo Amazon account's sandbox ledger and claim its first amounts; the cases created."""
     seed = settings.SANDBOX_SEED if seed is None else seed

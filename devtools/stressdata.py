@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from accounts.models import Marketplace, Membership, Region, SellerAccount, SyncBackend, Tenant
+from accounts.rls import across_tenants
 from cases.models import Case
 
 SLUG = "stress-{number:02d}"
@@ -99,7 +99,7 @@ def stress_data_generate(
             f"Database {name!r} is not a stress database: use DATABASE_URL=postgres:///casetracker_stress"
         )
     made = []
-    with scopes_disabled():
+    with across_tenants(reason="stressdata: development data"):
         for number in range(1, tenants + 1):
             with transaction.atomic(), connection.cursor() as cursor:
                 tenant, account = _tenant(number, password=password)
@@ -121,6 +121,6 @@ def stress_polls_spread(*, accounts: list[SellerAccount], over: dt.timedelta) ->
     again (a full look-back), so that the worker keeps polling during the whole load test."""
     now = timezone.now()
     step = over / max(1, len(accounts))
-    with scopes_disabled():
+    with across_tenants(reason="stressdata: development data"):
         for index, account in enumerate(accounts):
             SellerAccount.objects.filter(pk=account.pk).update(last_synced_at=None, next_sync_at=now + step * index)

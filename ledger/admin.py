@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.admin_helpers import TENANT_FILTER, ReadOnlyAdminMixin, account_choice_label, admin_form_page
 from cases.money import plain
 
 from .forms import DismissForm, OpportunityCaseForm
@@ -44,7 +44,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         "window_closes_on", "state_label", "value", "tenant", "seller_account", "claim_type", "fnsku", "sku",
         "units_open", "value_source", "event_date", "case_link", "work",
     ]
-    list_filter = [StateFilter, "tenant", "seller_account", "claim_type", "value_source"]
+    list_filter = [StateFilter, TENANT_FILTER, "seller_account", "claim_type", "value_source"]
     list_select_related = ["tenant", "seller_account", "case"]
     search_fields = ["fnsku", "sku", "asin", "reference_id", "title"]
     actions = ["dismiss_selected", "restore_selected", "detect_again"]
@@ -197,7 +197,7 @@ class ClaimWindowAdmin(admin.ModelAdmin):
 @admin.register(SkuPrice)
 class SkuPriceAdmin(admin.ModelAdmin):
     list_display = ["sku", "amount", "currency", "seller_account", "tenant", "updated_at"]
-    list_filter = ["tenant", "seller_account"]
+    list_filter = [TENANT_FILTER, "seller_account"]
     search_fields = ["sku"]
     fields = ["seller_account", "sku", "amount", "currency"]
 
@@ -223,7 +223,7 @@ class SkuPriceAdmin(admin.ModelAdmin):
 class LedgerLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["date", "fnsku", "msku", "event_type", "reason", "quantity", "reference_id",
                     "fulfillment_center", "unreconciled_quantity", "seller_account"]
-    list_filter = ["event_type", "reason", "tenant", "seller_account"]
+    list_filter = ["event_type", "reason", TENANT_FILTER, "seller_account"]
     list_select_related = ["seller_account"]
     search_fields = ["fnsku", "msku", "reference_id"]
     show_full_result_count = False

@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
@@ -99,25 +100,35 @@ class _Line:
         return value
 
 
+EXPORT_CHUNK = 2000
+
+
 @tenant_view
 def export_identified(request, tenant):
-    """Exactly the filtered rows, streamed. The queryset is built here, inside the tenant's scope."""
+    """Exactly the filtered rows, streamed. Their ids are read here, inside the tenant's scope; the
+    response is consumed after the view has left it, so each chunk is read inside a scope of its own
+    (row-level security shows nothing outside one), left before its lines are yielded."""
     today = timezone.localdate()
     _, _, _, opportunities = _filtered(request, tenant, today)
+    ids = list(opportunities.values_list("pk", flat=True))
     writer = csv.writer(_Line())
 
     def lines():
         yield writer.writerow(HEADER)
-        for o in opportunities.iterator(chunk_size=2000):
-            yield writer.writerow([
-                safe_text(o.seller_account.label), TYPE_LABELS.get(o.claim_type, o.claim_type), safe_text(o.fnsku),
-                safe_text(o.sku), safe_text(o.asin), safe_text(o.title), safe_text(o.reference_id),
-                o.event_date.isoformat(), o.units_lost, o.units_open,
-                "" if o.value_per_unit is None else plain(o.value_per_unit),
-                "" if o.amount is None else plain(o.amount), o.currency, VALUE_LABELS[o.value_source],
-                STATE_LABELS[o.state], o.window_opens_on.isoformat(), o.window_closes_on.isoformat(),
-                safe_text(o.case.marketplace_case_id) if o.case_id else "",
-            ])
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            chunk = ids[start:start + EXPORT_CHUNK]
+            with scope(tenant=tenant):
+                by_pk = opportunities.in_bulk(chunk)
+            for o in (by_pk[pk] for pk in chunk if pk in by_pk):
+                yield writer.writerow([
+                    safe_text(o.seller_account.label), TYPE_LABELS.get(o.claim_type, o.claim_type),
+                    safe_text(o.fnsku), safe_text(o.sku), safe_text(o.asin), safe_text(o.title),
+                    safe_text(o.reference_id), o.event_date.isoformat(), o.units_lost, o.units_open,
+                    "" if o.value_per_unit is None else plain(o.value_per_unit),
+                    "" if o.amount is None else plain(o.amount), o.currency, VALUE_LABELS[o.value_source],
+                    STATE_LABELS[o.state], o.window_opens_on.isoformat(), o.window_closes_on.isoformat(),
+                    safe_text(o.case.marketplace_case_id) if o.case_id else "",
+                ])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="identified-{tenant.slug}-{today.isoformat()}.csv"'

@@ -10,7 +10,8 @@ from django.urls import path, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from accounts.admin import SellerAccountAdmin
-from accounts.admin_helpers import ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.admin_helpers import TENANT_FILTER, ReadOnlyAdminMixin, account_choice_label, admin_form_page
+from accounts.audit import audit_record
 from accounts.models import Marketplace, SellerAccount
 from cases.forms import VoidForm
 from cases.voids import VoidRefused
@@ -79,7 +80,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "started_at", "tenant", "seller_account", "kind", "report", "status", "source", "rows_read", "rows_new",
         "rows_matched", "cases_changed", "status_changes", "short_error",
     ]
-    list_filter = ["status", "kind", "report", "tenant", "seller_account"]
+    list_filter = ["status", "kind", "report", TENANT_FILTER, "seller_account"]
     list_select_related = ["tenant", "seller_account"]
     search_fields = ["source", "error", "seller_account__external_id"]
     ordering = ["-started_at", "-id"]
@@ -260,6 +261,8 @@ class SellerAccountSyncAdmin(SellerAccountAdmin):
         if request.method == "POST" and form.is_valid():
             seller_account_set_credentials(seller_account=account, **form.cleaned_data)
             self.log_change(request, account, "Stored new SP-API credentials.")
+            audit_record(actor=request.user, action="credentials stored", target=account.label,
+                         detail=f"SP-API credentials of seller account {account.pk} of tenant {account.tenant_id}")
             self.message_user(
                 request,
                 f"SP-API credentials of {account.label} stored; it is polled through SP-API from now on.",

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from monitoring.progress import NO_PROGRESS
 from sync.crypto import SecretUnreadable, secret_reencrypt
 
@@ -27,7 +27,7 @@ def credentials_reencrypt(*, progress=NO_PROGRESS) -> Rekeyed:
     meanwhile are never overwritten with older ones. Running it again re-encrypts nothing.
     """
     result = Rekeyed()
-    with scopes_disabled():
+    with across_tenants(reason="reencrypt_credentials: every account's secrets"):
         pks = list(SellerAccount.objects.order_by("pk").values_list("pk", flat=True))
         progress.set_total(len(pks))
         for pk in pks:

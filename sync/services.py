@@ -7,9 +7,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from accounts.models import SellerAccount, SyncBackend
+from accounts.rls import across_tenants
 from cases.locks import account_poll_lock
 from monitoring.logs import log_context, log_context_bind
 from monitoring.metrics import poll_observed
@@ -47,7 +48,7 @@ def account_poll(*, seller_account_id: int, kind: RunKind) -> SyncRun:
     the account and run, recorded, and re-raised: MarketplaceError (see `retryable`), ReportError,
     anything else. Raises AccountNotPollable, recording nothing, when the account cannot be polled.
     """
-    with scopes_disabled():
+    with across_tenants(reason=f"poll: the tenant of seller account {seller_account_id}"):
         tenant = SellerAccount.objects.select_related("tenant").get(pk=seller_account_id).tenant
     with (
         scope(tenant=tenant),
@@ -191,7 +192,7 @@ def accounts_schedule_due_polls(*, now: dt.datetime) -> list[int]:
     Claiming moves `next_sync_at` one interval ahead in the same transaction as the outbox row, so a
     second call (or a second beat) claims nothing more, and a broker that is down loses no poll.
     """
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), across_tenants(reason="scheduler: the due accounts of every tenant"):
         due = list(
             SellerAccount.objects.select_for_update(skip_locked=True)
             .pollable()

@@ -1,19 +1,37 @@
 """Two people, as in most tests here: alice belongs to Acme, charlie to Globex (tests that need
 more people make them). charlie should have no access to alice's stuff.
 
+The tests connect as the application's role, under row-level security (accounts/rls.py); the test
+database is created and migrated by the owner's role (`django_db_modify_db_settings`,
+`django_db_setup`). Outside a scope the test body itself (factories, assertions) may read and write
+every tenant's rows in the database (`database_open_to_the_test`); a request the test client makes
+starts with no tenant, as in production, and sees rows only through `tenant_view` or admin.
+
 Tenant scopes are on, as in production: a query of a tenant's rows outside `scope(tenant=...)`
 raises `ScopeError`. Tests read inside the scope of the tenant they look at (`acme_scope`, or
 `scope(tenant=...)` in the test); a test that must read across tenants says why, beside its
 `scopes_disabled()`. Creating rows needs no scope.
 """
 
+import datetime as dt
 import os
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django_scopes import scope, scopes_disabled
+from django_scopes.state import state
 
+from accounts import rls
+from accounts.models import DigestSent, Membership, StaffView, Team
 from accounts.roles import staff_group_ensure
+from casetracker import ensure_database
+from tests.database_roles import foreign_test_database_drop, roles_ensure
+from ledger.models import SkuPrice
+from sync.models import RunKind, SyncRun
 from tests import factories
+from tests.ledger.helpers import import_rows, row
 from tests.two_factor import login_verified
 
 
@@ -38,6 +56,44 @@ def pytest_collection_modifyitems(config, items):
         for marker, skip in skips.items():
             if item.get_closest_marker(marker):
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test database is created and migrated by the owner's role, as production's migrations are."""
+    app_role = settings.DATABASES["default"]["USER"]
+    owner = roles_ensure(app_role)
+    foreign_test_database_drop(settings.DATABASES["default"]["TEST"]["NAME"], owner=owner)
+    settings.DATABASES["default"]["USER"] = owner
+    settings.DATABASES["default"]["APP_ROLE"] = app_role
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then the tests run as the application's role: it may use the rows (and, to empty the tables
+    between transactional tests, truncate them), under row-level security."""
+    db = settings.DATABASES["default"]
+    owner, app_role = db["USER"], db["APP_ROLE"]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            ensure_database.grants_ensure(cursor.connection, owner=owner, app=app_role)
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app_role}"')
+        connection.close()
+    db["USER"] = app_role
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    db["USER"] = owner
+
+
+@pytest.fixture(autouse=True)
+def database_open_to_the_test():
+    """Row-level security lets the test body itself (fixtures, factories, assertions made outside
+    any scope) reach every tenant's rows, as `across_tenants` does; scopes stay on, and a scope the
+    test enters, or a request it makes, narrows the database to that tenant as in production."""
+    token = state.set({"_rls_all": True})
+    yield
+    state.reset(token)
 
 
 @pytest.fixture
@@ -94,10 +150,14 @@ def charlie(globex):
 
 
 @pytest.fixture
-def sam(db):
-    """Reimbursement staff: a staff user in the group, not a superuser."""
+def sam(db, acme, globex):
+    """Reimbursement staff: a staff user in the group, not a superuser, in a team working on Acme and Globex."""
     user = factories.make_user("sam", is_staff=True)
     user.groups.add(staff_group_ensure())
+    with rls.across_tenants(reason="test: a superuser's work in admin"):  # the test may be in a tenant's scope
+        team = Team.objects.create(name="Acme and Globex")
+        team.members.add(user)
+        team.tenants.add(acme, globex)
     return user
 
 
@@ -137,3 +197,22 @@ def alice_client(client, alice):
 def charlie_client(client, charlie):
     client.force_login(charlie)
     return client
+
+
+@pytest.fixture
+def two_tenants_everywhere(acme, globex, acme_amazon, globex_amazon):
+    """A row of each tenant in every tenant table (the rollups and search keys by their triggers)."""
+    with rls.across_tenants(reason="test: a superuser's work in admin"):
+        Team.objects.create(name="Both tenants").tenants.add(acme, globex)
+    for tenant, account in [(acme, acme_amazon), (globex, globex_amazon)]:
+        member = factories.make_user(f"member-{tenant.slug}", tenant)
+        factories.add_record(factories.make_case(account), "20.00", cash=1)
+        with scope(tenant=tenant):
+            SyncRun.objects.create(tenant=tenant, seller_account=account, kind=RunKind.FILE)
+            DigestSent.objects.create(tenant=tenant, membership=Membership.objects.get(user=member),
+                                      day=dt.date(2026, 11, 30), case_count=1)
+            StaffView.objects.create(user=member, tenant=tenant, path=f"/t/{tenant.slug}/cases/")
+            SkuPrice.objects.create(tenant=tenant, seller_account=account, sku="SKU-1", amount=Decimal("7.25"),
+                                    currency="USD")
+            import_rows(account, [row()])  # a ledger line, and the opportunity it makes
+    connection.connection.execute("SELECT 1")  # the transaction holds the rows

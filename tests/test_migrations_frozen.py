@@ -17,9 +17,8 @@ import ast
 import sys
 from pathlib import Path
 
-from django.db import connection
-
 from cases.sql import rollups, search
+from tests.database_roles import owner_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = sorted(path for path in ROOT.glob("*/migrations/*.py") if path.name != "__init__.py")
@@ -67,17 +66,16 @@ ORDER BY 1
 """
 
 
-def catalog() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute(CATALOG_SQL)
-        return dict(cursor.fetchall())
+def catalog(conn) -> dict[str, str]:
+    return dict(conn.execute(CATALOG_SQL).fetchall())
 
 
 def test_the_database_holds_the_triggers_cases_sql_generates(db):
-    migrated = catalog()
-    with connection.cursor() as cursor:
-        cursor.execute(rollups.UNINSTALL + search.UNINSTALL)
-        assert catalog() == {}, "cases.sql uninstalls every trigger and function it installs"
-        cursor.execute(rollups.INSTALL + search.INSTALL)
-    assert catalog() == migrated
+    """As the tables' owner (only it may drop and create their triggers), in a transaction rolled back."""
+    with owner_connect() as conn, conn.transaction(force_rollback=True):
+        migrated = catalog(conn)
+        conn.execute(rollups.UNINSTALL + search.UNINSTALL)
+        assert catalog(conn) == {}, "cases.sql uninstalls every trigger and function it installs"
+        conn.execute(rollups.INSTALL + search.INSTALL)
+        assert catalog(conn) == migrated
     assert len(migrated) == 6 + 15 + 2 + 2

@@ -1,4 +1,9 @@
-"""The permission matrix over every seller URL. A new URL pattern fails this file until it has an entry."""
+"""The permission matrix over every seller URL. A new URL pattern fails this file until it has an entry.
+
+Each entry names the foreign identifiers the URL takes: a tenant slug and a case id in its path, and
+the query parameters that name an object (`query`). Every one of them is tried with another tenant's
+value, as a member of the URL's tenant, with scopes and row-level security on.
+"""
 
 import re
 from dataclasses import dataclass
@@ -7,7 +12,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import ScopeError, scope
 
+from cases.filters import CaseFilter
 from cases.models import Case
+from cases.pagination import cursor_encode, sort_parse
+from cases.tables import DEFAULT_SORT, SORT_COLUMNS
 from tests.factories import make_case
 
 
@@ -17,20 +25,38 @@ class Entry:
     case: bool = False
     own_settings: bool = False
     """The user's own settings: they may post them (only their own: tests/accounts/test_settings.py)."""
+    query: tuple[str, ...] = ()
+    """Query parameters naming an object (an id, or a cursor holding one)."""
 
 
+LIST_QUERY = ("seller_account", "cursor")
 MATRIX = {
     "home": Entry(tenant=False),
     "settings": Entry(tenant=False, own_settings=True),
-    "cases:overall": Entry(),
-    "cases:export": Entry(),
-    "cases:reimbursed": Entry(),
-    "cases:reimbursed_export": Entry(),
+    "cases:overall": Entry(query=LIST_QUERY),
+    "cases:export": Entry(query=("seller_account",)),
+    "cases:reimbursed": Entry(query=LIST_QUERY),
+    "cases:reimbursed_export": Entry(query=("seller_account",)),
     "cases:detail": Entry(case=True),
-    "dashboard:index": Entry(),
-    "ledger:identified": Entry(),
-    "ledger:export": Entry(),
+    "dashboard:index": Entry(query=("account",)),
+    "ledger:identified": Entry(query=("account",)),
+    "ledger:export": Entry(query=("account",)),
 }
+
+
+def foreign_value(param: str, case: Case) -> str:
+    """The value of `param` that names `case` (another tenant's) or its seller account."""
+    if param == "cursor":
+        return cursor_encode(sort=sort_parse(None, columns=SORT_COLUMNS, default=DEFAULT_SORT), after=True, row=case)
+    return str(case.seller_account_id)
+
+
+def missing_value(param: str, case: Case) -> str:
+    """A value of `param` naming nothing at all, to compare the answers with."""
+    return str(case.seller_account_id + 10_000)
+
+
+QUERY_PARAMS = [(name, param) for name, entry in MATRIX.items() for param in entry.query]
 
 EXEMPT = {
     "login", "logout", "password_change", "password_change_done", "password_reset", "password_reset_done",
@@ -88,6 +114,14 @@ def test_every_url_pattern_has_an_entry_in_the_matrix():
     assert missing == [], "add these URLs to the permission matrix in tests/test_permissions.py"
 
 
+def test_every_filter_naming_an_object_is_in_the_matrix_of_the_list_urls():
+    """A new filter on an id (a ForeignKey's column) must be tried with another tenant's value."""
+    naming = {name for name, f in CaseFilter.base_filters.items() if (f.field_name or "").endswith("_id")}
+    assert naming == {"seller_account"}
+    for name in ("cases:overall", "cases:reimbursed", "cases:export", "cases:reimbursed_export"):
+        assert naming <= set(MATRIX[name].query), name
+
+
 def test_the_matrix_names_no_url_that_is_gone():
     names = {name for _, name in url_patterns()}
     assert set(MATRIX) <= names
@@ -121,6 +155,29 @@ def test_another_tenant_answers_exactly_like_a_tenant_that_does_not_exist(
 def test_another_tenants_case_under_my_own_slug_is_404(alice_client, acme, globex_case, name):
     response = alice_client.get(url(name, acme, globex_case))
     assert response.status_code == 404
+
+
+def content(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else without_csrf(response)
+
+
+@pytest.mark.parametrize(("name", "param"), QUERY_PARAMS)
+def test_another_tenants_identifier_in_the_query_shows_nothing_of_it(
+    alice_client, acme, acme_case, globex_case, name, param
+):
+    path = url(name, acme, acme_case)
+    value = foreign_value(param, globex_case)
+    theirs = alice_client.get(path, {param: value})
+    body = content(theirs)
+    assert theirs.status_code in (200, 400, 404)
+    for secret in (globex_case.marketplace_case_id, globex_case.seller_account.external_id, "Globex"):
+        assert secret.encode() not in body, f"{name}?{param}= shows {secret}"
+    if param != "cursor":  # a cursor is a position: it may start the page anywhere, but never shows the row
+        missing = missing_value(param, globex_case)
+        nothing = alice_client.get(path, {param: missing})
+        assert (theirs.status_code, body.replace(value.encode(), b"ID")) == (
+            nothing.status_code, content(nothing).replace(missing.encode(), b"ID")), (
+            f"{name}?{param}= answers another tenant's identifier unlike one that does not exist")
 
 
 @pytest.mark.parametrize("name", CASE_URLS)

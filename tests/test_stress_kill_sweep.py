@@ -216,6 +216,7 @@ class Sweep:
         settings = connection.settings_dict
         locker = psycopg.connect(dbname=settings["NAME"], host=settings["HOST"] or "127.0.0.1",
                                  port=settings["PORT"] or 5432, user=settings["USER"] or None)
+        locker.execute("SELECT set_config('app.tenant_ids', %s, true)", [str(account.tenant_id)])  # its tenant's rows
         locker.execute("SELECT id FROM cases_case WHERE seller_account_id = %s FOR NO KEY UPDATE", [account.pk])
         return locker
 

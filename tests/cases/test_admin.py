@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import Marketplace
 from cases.models import Case, CaseEvent, CaseStatus, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from tests.factories import add_record, make_case, make_seller_account, make_user
+from tests.factories import add_record, make_case, make_seller_account, make_team, make_user
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -356,7 +356,9 @@ def test_staff_open_every_list_and_add_page(sam_client, acme_amazon, name):
 
 
 def test_staff_without_the_group_cannot_change_a_status(client, acme_amazon):
-    login_verified(client, make_user("newcomer", is_staff=True))
+    newcomer = make_user("newcomer", is_staff=True)
+    make_team("Acme team", members=[newcomer], tenants=[acme_amazon.tenant])
+    login_verified(client, newcomer)
     case = make_case(acme_amazon)
     response = client.post(status_url(case), {"from_status": S.OPEN, "to_status": S.CLOSED, "reason": "r"})
     assert response.status_code == 403

@@ -180,18 +180,20 @@ def test_a_claim_changed_by_someone_else_meanwhile_refuses_the_edit_and_saves_no
     case = make_case(acme_amazon, claimed_amount=Decimal("40.00"))
     events_before = CaseEvent.objects.filter(case=case).count()
     answers = []
+    form = edit_form(case, internal_note="Called the seller")
 
     def post_a_note_in_another_thread():
         try:
             client = Client()
             login_verified(client, sam)
-            answers.append(client.post(change_url(case), edit_form(case, internal_note="Called the seller")))
+            answers.append(client.post(change_url(case), form))
         finally:
             connection.close()
 
     database = connection.settings_dict
     with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
                          dbname=database["NAME"], user=database["USER"] or None) as other:
+        other.execute("SELECT set_config('app.tenant_ids', %s, true)", [str(case.tenant_id)])
         other.execute("UPDATE cases_case SET claimed_amount = 55 WHERE id = %s", [case.pk])
         staff = threading.Thread(target=post_a_note_in_another_thread)
         staff.start()

@@ -119,12 +119,13 @@ def test_a_double_submitted_form_adds_one_record(sam, lost_case):
     first one's record and is refused as a form error."""
     url = reverse("admin:cases_reimbursementrecord_add")
     statuses = []
+    form = admin_form(lost_case.seller_account)
 
     def submit():
         try:
             client = Client()
             login_verified(client, sam)
-            statuses.append(client.post(url, admin_form(lost_case.seller_account)).status_code)
+            statuses.append(client.post(url, form).status_code)
         finally:
             connection.close()
 

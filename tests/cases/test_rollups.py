@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_scopes import scope
 
+from accounts.rls import across_tenants
 from cases.models import CaseStatus, CaseTotals, MonthlyRecovery
 from cases.rollups import rollup_differences
 from cases.services import case_transition
@@ -28,7 +29,8 @@ def rollups(*args):
 
 
 def corrupt(sql, params):
-    with connection.cursor() as cursor:
+    """What only a bug could do, to any tenant's rollups."""
+    with across_tenants(reason="test: corrupting rollups"), connection.cursor() as cursor:
         cursor.execute(sql, params)
         assert cursor.rowcount == 1
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SHOW_ENV = "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])"
 CONNECT = (
     "import os, psycopg, redis; "
-    "print(psycopg.connect(os.environ['DATABASE_URL'].rsplit('/', 1)[0] + '/postgres')"
+    "print(psycopg.connect(os.environ['DATABASE_ADMIN_URL'])"
     ".execute('SELECT 1').fetchone()[0], redis.Redis.from_url(os.environ['REDIS_URL']).ping())"
 )
 

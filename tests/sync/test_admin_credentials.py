@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Marketplace, SellerAccount, SyncBackend
 from sync.crypto import secret_decrypt
 from sync.models import PendingPoll, RunKind, SyncRun
-from tests.factories import make_seller_account, make_user
+from tests.factories import make_seller_account, make_team, make_user
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -95,6 +95,7 @@ def test_a_missing_refresh_token_is_an_error(sam_client, acme_amazon):
 def test_staff_without_the_change_permission_cannot_store_credentials(client, acme_amazon, method):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_selleraccount"))
+    make_team("Acme team", members=[viewer], tenants=[acme_amazon.tenant])
     login_verified(client, viewer)
     response = getattr(client, method)(credentials_url(acme_amazon), CREDENTIALS)
     assert response.status_code == 403
@@ -181,6 +182,7 @@ def test_poll_now_writes_pollable_accounts_to_the_outbox_and_skips_manual_ones(
 def test_staff_without_the_change_permission_have_no_poll_now_action(client, acme_amazon):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_selleraccount"))
+    make_team("Acme team", members=[viewer], tenants=[acme_amazon.tenant])
     login_verified(client, viewer)
     response = client.get(reverse("admin:accounts_selleraccount_changelist"))
     assert response.status_code == 200

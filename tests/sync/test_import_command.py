@@ -84,7 +84,7 @@ def test_on_a_terminal_the_command_draws_a_bar_instead_of_progress_lines(acme_am
 def test_a_bad_file_exits_non_zero_naming_each_line_and_field_and_writes_nothing(acme_amazon):
     database = connection.settings_dict
     environment = {**os.environ, "DEBUG": "true",
-                   "DATABASE_URL": f"postgres://{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"}
+                   "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"}
     finished = subprocess.run(
         [sys.executable, "manage.py", "import_reimbursements", str(DATA / "report_bad.tsv"),
          "--seller-account", "A1ACMEAMAZON"],

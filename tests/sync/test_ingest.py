@@ -1,3 +1,4 @@
+import contextvars
 import datetime as dt
 import threading
 from decimal import Decimal
@@ -274,7 +275,8 @@ def test_an_ingestion_waits_while_another_holds_the_accounts_lock(lost_case):
     with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
                          dbname=database["NAME"], user=database["USER"] or None) as other:
         other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
-        worker = threading.Thread(target=ingest_in_another_thread)
+        # in this test's context: its tenant's scope, which the database's row-level security follows
+        worker = threading.Thread(target=contextvars.copy_context().run, args=[ingest_in_another_thread])
         worker.start()
         assert not finished.wait(timeout=1.0)
         other.rollback()

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount, Tenant
+from accounts.rls import across_tenants
 from cases.locks import rollups_lock
 from cases.rollups import rollup_differences, rollups_repair
 from monitoring.progress import CommandProgress
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", metavar="SLUG", help="Only this tenant.")
 
     def handle(self, *args, verify, tenant, **options):
-        with scopes_disabled():
+        with across_tenants(reason="rebuild_rollups: every tenant's rollups, or the one named"):
             tenants = self._tenants(tenant)
             if verify:
                 differing = self._check_all(tenants, repair=False)

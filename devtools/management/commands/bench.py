@@ -13,6 +13,7 @@ from devtools.benchdata import BIG_CASES, BIG_TENANT, bench_data_generate, bench
 from devtools.measure import (
     BARE_PAGE, BARE_RATIO_BUDGET, EXPORT_BUDGET_MB, INGEST_BUDGET_MB, INGEST_RATE, INGEST_ROWS, REINGEST_RATE, WARMUPS, MeasurementError, Timing,
     bench_report_file, ingest_tables_vacuum, measurement_in_child, measurement_run, pages_measure, query_explain,
+    rls_cost_measure,
 )
 
 
@@ -24,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--big-cases", type=int, default=BIG_CASES,
                             help=f"Cases of the big tenant (default {BIG_CASES:,}); the 20 others hold as many "
                                  "together. A smaller data set for a quick comparison, in a database of its own.")
+        parser.add_argument("--rls-cost", metavar="SUPERUSER_URL",
+                            help="Time each page's queries as the application (row-level security on) and as "
+                                 "this superuser (it bypasses it), interleaved; then stop.")
+        parser.add_argument("--generate-only", action="store_true",
+                            help="Load the data and stop: run it as the tables' owner (it drops and rebuilds "
+                                 "indexes), then measure as the application with --no-generate.")
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per page (after 3 warm-ups).")
         parser.add_argument("--skip-export", action="store_true", help="Do not time the CSV export.")
         parser.add_argument("--ingest", action="store_true", help="Also time ingesting a 100,000-row report.")
@@ -50,6 +57,12 @@ class Command(BaseCommand):
         big_cases = options["big_cases"]
         slots = (bench_setup(big_cases=big_cases) if options["no_generate"]
                  else bench_data_generate(log=self.stdout.write, big_cases=big_cases))
+        if options["generate_only"]:
+            return
+        if options["rls_cost"]:
+            self._report_rls_cost(rls_cost_measure(slot=slots[0], rounds=options["runs"], bypass_dsn=options["rls_cost"]),
+                                  runs=options["runs"])
+            return
         if options["measure"]:
             self.stdout.write(json.dumps(measurement_run(
                 part=options["measure"], tenant=slots[0].tenant, report=options["report"],
@@ -72,6 +85,14 @@ class Command(BaseCommand):
     @staticmethod
     def _spreads(options) -> list[str]:
         return ["recent", "random"] if options["ingest_spread"] == "both" else [options["ingest_spread"]]
+
+    def _report_rls_cost(self, rows, *, runs: int) -> None:
+        self.stdout.write(f"\nDatabase time per page, {BIG_TENANT}: its queries replayed {runs} times in one transaction, "
+                          f"interleaved (ms, median; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        self.stdout.write(f"| {'page':<48} | queries | row-level security | bypassed | cost |")
+        self.stdout.write(f"|{'-' * 50}|---------|--------------------|----------|------|")
+        for name, app, bypass, queries in rows:
+            self.stdout.write(f"| {name:<48} | {queries:7} | {app:18.1f} | {bypass:8.1f} | {app - bypass:+4.1f} |")
 
     def _report_pages(self, timings: list[Timing], *, runs: int, explain: bool) -> None:
         self.stdout.write(f"\nServer time per request, {BIG_TENANT}, {runs} runs after {WARMUPS} warm-ups (ms; "

@@ -11,8 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
+from accounts.rls import across_tenants
 from cases.rollups import rollup_differences
 from devtools.loadrun import LoadOptions, load_run
 from devtools.stressdata import StressDataError, stress_data_generate, stress_polls_spread
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             figures = load_run(options=options, log=self.stdout.write)
         except RuntimeError as error:
             raise CommandError(str(error)) from error
-        with scopes_disabled():
+        with across_tenants(reason="load_run: development data"):
             polls = SyncRun.objects.filter(started_at__gte=started, seller_account__in=[t.account for t in made])
             succeeded = polls.filter(status=RunStatus.SUCCEEDED).count()
             other = {status: polls.filter(status=status).count() for status in RunStatus if status != "succeeded"}

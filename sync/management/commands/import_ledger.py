@@ -3,9 +3,10 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from accounts.models import Marketplace, SellerAccount
+from accounts.rls import across_tenants
 from sync.ledger_ingest import import_ledger
 from sync.models import RunKind
 from sync.report import ReportError, decode_lines
@@ -23,12 +24,13 @@ class Command(BaseCommand):
                             help="the Amazon seller ID of the account the ledger belongs to")
 
     def handle(self, *args, path: str, seller_account: str, **options):
-        # An operator's command names no tenant: the account it names gives it, and every write filters by it.
-        with scopes_disabled():
+        # An operator's command names no tenant: the account it names gives it, and the import runs in its scope.
+        with across_tenants(reason=f"import_ledger: the tenant of seller account {seller_account}"):
             try:
                 account = SellerAccount.objects.get(marketplace=Marketplace.AMAZON, external_id=seller_account)
             except SellerAccount.DoesNotExist:
                 raise CommandError(f"No Amazon seller account with seller ID {seller_account!r}.") from None
+        with scope(tenant=account.tenant_id):
             source = "standard input" if path == "-" else os.path.basename(path)
             with self._open(path) as stream:
                 try:

@@ -5,9 +5,10 @@ import sys
 from collections.abc import Iterable, Iterator
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from accounts.models import Marketplace, SellerAccount
+from accounts.rls import across_tenants
 from monitoring.progress import CommandProgress
 from sync.ingest import import_report
 from sync.models import RunKind
@@ -32,8 +33,9 @@ class Command(BaseCommand):
                                  "50000, 0 for never); on a terminal a progress bar shows instead")
 
     def handle(self, *args, path: str, seller_account: str, progress_every: int, force_account: bool, **options):
-        with scopes_disabled():
+        with across_tenants(reason=f"import_reimbursements: the tenant of seller account {seller_account}"):
             account = self._account(seller_account)
+        with scope(tenant=account.tenant_id):
             source = "standard input" if path == "-" else os.path.basename(path)
             with self._open(path) as stream, CommandProgress(
                 self.stdout, description=f"Reading {source}", plain_every=progress_every,

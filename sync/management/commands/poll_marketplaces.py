@@ -2,9 +2,9 @@ import time
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
-from django_scopes import scopes_disabled
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from monitoring.progress import CommandProgress
 from sync.adapters.base import MarketplaceError
 from sync.models import RunKind, RunStatus
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"{outcomes['failed']} of {len(targets)} polls failed.")
 
     def _targets(self, seller_id: str | None) -> list[Target]:
-        with scopes_disabled():
+        with across_tenants(reason="poll_marketplaces: the accounts to poll"):
             accounts = SellerAccount.objects.order_by("pk")
             if seller_id is not None:
                 accounts = accounts.filter(external_id=seller_id)
