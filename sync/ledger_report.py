@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sync.report import (
-    DELIMITERS, MAX_PROBLEMS, BadValue, Column, ReportError, ReportProblem, fingerprint, parse_date,
-    parse_quantity,
+    DELIMITERS, BadValue, Column, Problems, ReportError, ReportProblem, fingerprint, parse_date, parse_quantity,
 )
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -119,17 +118,6 @@ def staging_columns_sql() -> str:
     )
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.kept: list[ReportProblem] = []
-        self.count = 0
-
-    def add(self, line: int, field: str, message: str) -> None:
-        self.count += 1
-        if len(self.kept) < MAX_PROBLEMS:
-            self.kept.append(ReportProblem(line, field, message))
-
-
 _HEADERS = frozenset(column.header for column in LEDGER_COLUMNS)
 
 
@@ -196,7 +184,7 @@ _LIMITED = tuple(
 )
 
 
-def _parse_line(number: int, fields: list[str], header: _Header, problems: _Problems) -> tuple[str, list[str]] | None:
+def _parse_line(number: int, fields: list[str], header: _Header, problems: Problems) -> tuple[str, list[str]] | None:
     """The line's fingerprint and its values as COPY text in `LEDGER_COLUMNS` order, or None if it is bad
     (each bad value noted, naming the column as the file does). Every value is read, so that a bad line
     names all of its bad values."""
@@ -236,7 +224,7 @@ def read_ledger_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
     iterator = iter(lines)
     header = _read_header(iterator, source)
     number = header.number
-    problems = _Problems()
+    problems = Problems()
     for text in iterator:
         number += 1
         text = text.rstrip("\r\n")
