@@ -87,15 +87,19 @@ COPY_BATCH = 1000
 """Lines sent to COPY in one write."""
 
 
-def _copy_rows(cursor, lines: Iterable[str]) -> int:
+def copy_lines(
+    cursor, *, table: str, columns: Iterable[str], lines: Iterable[str], batch_size: int = COPY_BATCH
+) -> int:
+    """COPY `lines` (PostgreSQL's text format, values in `columns`' order) into `table`, `batch_size` lines
+    per write; return how many lines were copied."""
     count = 0
     batch: list[str] = []
-    with cursor.copy(f"COPY sync_report_rows ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for line in lines:
             batch.append(line)
-            if len(batch) == COPY_BATCH:
+            if len(batch) == batch_size:
                 copy.write("".join(batch))
-                count += COPY_BATCH
+                count += len(batch)
                 batch.clear()
         if batch:
             copy.write("".join(batch))
@@ -143,7 +147,9 @@ def ingest_report(
     with connection.cursor() as cursor:
         cursor.execute(SESSION_SQL)
         cursor.execute(CREATE_STAGING_SQL)
-        rows_read = _copy_rows(cursor, read_report_copy(lines, source=source))
+        rows_read = copy_lines(
+            cursor, table="sync_report_rows", columns=STAGING_COLUMNS, lines=read_report_copy(lines, source=source)
+        )
         try:
             stored = records_insert_staged(
                 seller_account=seller_account, staging_table="sync_report_rows", columns=ROW_COLUMNS,

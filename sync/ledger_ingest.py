@@ -11,7 +11,7 @@ from accounts.models import SellerAccount
 from ledger.models import LedgerLine
 from ledger.services import ledger_lines_insert_staged, opportunities_detect
 from monitoring.metrics import import_observed
-from sync.ingest import SESSION_SQL
+from sync.ingest import SESSION_SQL, copy_lines
 from sync.ledger_report import STAGING_COLUMNS, read_ledger_copy, staging_columns_sql
 from sync.models import RunKind, RunReport, RunStatus, SyncRun
 
@@ -25,6 +25,7 @@ CREATE TEMP TABLE {STAGING_TABLE} (
 ) ON COMMIT DROP
 """
 COPY_BATCH = 2000
+"""Lines sent to COPY in one write."""
 
 
 @dataclass(frozen=True)
@@ -33,22 +34,6 @@ class LedgerIngestResult:
     rows_new: int
     rows_reconciled: int
     opportunities_changed: int
-
-
-def _copy(cursor, lines: Iterable[str]) -> int:
-    count = 0
-    batch: list[str] = []
-    with cursor.copy(f"COPY {STAGING_TABLE} ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
-        for line in lines:
-            batch.append(line)
-            if len(batch) == COPY_BATCH:
-                copy.write("".join(batch))
-                count += len(batch)
-                batch.clear()
-        if batch:
-            copy.write("".join(batch))
-            count += len(batch)
-    return count
 
 
 @transaction.atomic
@@ -64,7 +49,10 @@ def ingest_ledger(
     with connection.cursor() as cursor:
         cursor.execute(SESSION_SQL)
         cursor.execute(CREATE_STAGING_SQL)
-        rows_read = _copy(cursor, read_ledger_copy(lines, source=source))
+        rows_read = copy_lines(
+            cursor, table=STAGING_TABLE, columns=STAGING_COLUMNS, lines=read_ledger_copy(lines, source=source),
+            batch_size=COPY_BATCH,
+        )
         stored = ledger_lines_insert_staged(
             seller_account=seller_account, staging_table=STAGING_TABLE, source=source, run_id=run_id
         )

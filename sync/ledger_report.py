@@ -14,12 +14,12 @@ Older files lack `Date and Time`, `Store` and sometimes the two reconciliation c
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sync.report import (
-    DELIMITERS, MAX_PROBLEMS, BadValue, ReportError, ReportProblem, fingerprint, parse_date, parse_quantity,
+    DELIMITERS, BadValue, Column, Problems, ReportError, ReportProblem, fingerprint, parse_date, parse_quantity,
 )
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -78,69 +78,44 @@ def parse_required(text: str) -> tuple[str, str]:
     return text, text
 
 
-@dataclass(frozen=True)
-class LedgerColumn:
-    header: str
-    """Its name in the header line, lower case (headers are matched in any case)."""
-    field: str
-    sql_type: str = "text"
-    parse: Callable[[str], tuple[object, str]] | None = None
-    limit: int | None = None
-    cut: bool = False
-    """A longer text is cut to `limit` instead of making the line bad."""
-    identity: bool = True
-    """Part of the line's fingerprint."""
-    optional: bool = False
-
-
 LEDGER_COLUMNS = (
-    LedgerColumn("date", "date", "date", parse=parse_ledger_date),
-    LedgerColumn("fnsku", "fnsku", parse=parse_required, limit=20),
-    LedgerColumn("asin", "asin", limit=20),
-    LedgerColumn("msku", "msku", limit=64),
-    LedgerColumn("title", "title", limit=500, cut=True, identity=False, optional=True),
-    LedgerColumn("event type", "event_type", parse=parse_required, limit=32),
-    LedgerColumn("reference id", "reference_id", limit=64),
-    LedgerColumn("quantity", "quantity", "integer", parse=parse_signed_quantity),
-    LedgerColumn("fulfillment center", "fulfillment_center", limit=16),
-    LedgerColumn("disposition", "disposition", limit=32),
-    LedgerColumn("reason", "reason", limit=16),
-    LedgerColumn("country", "country", limit=8, optional=True),
-    LedgerColumn("reconciled quantity", "reconciled_quantity", "integer", parse=parse_count, identity=False,
-                 optional=True),
-    LedgerColumn("unreconciled quantity", "unreconciled_quantity", "integer", parse=parse_count, identity=False,
-                 optional=True),
-    LedgerColumn("date and time", "event_time", "timestamptz", parse=parse_moment, identity=False, optional=True),
-    LedgerColumn("store", "store", limit=64, identity=False, optional=True),
+    Column("date", "date", "date", parse=parse_ledger_date),
+    Column("fnsku", "fnsku", parse=parse_required, limit=20),
+    Column("asin", "asin", limit=20),
+    Column("msku", "msku", limit=64),
+    Column("title", "title", limit=500, cut=True, identity=False, optional=True),
+    Column("event type", "event_type", parse=parse_required, limit=32),
+    Column("reference id", "reference_id", limit=64),
+    Column("quantity", "quantity", "integer", parse=parse_signed_quantity),
+    Column("fulfillment center", "fulfillment_center", limit=16),
+    Column("disposition", "disposition", limit=32),
+    Column("reason", "reason", limit=16),
+    Column("country", "country", limit=8, optional=True),
+    Column("reconciled quantity", "reconciled_quantity", "integer", parse=parse_count, identity=False,
+           optional=True),
+    Column("unreconciled quantity", "unreconciled_quantity", "integer", parse=parse_count, identity=False,
+           optional=True),
+    Column("date and time", "event_time", "timestamptz", parse=parse_moment, identity=False, optional=True),
+    Column("store", "store", limit=64, identity=False, optional=True),
 )
-"""Every column, in the order hashed into a line's fingerprint. Left out of the fingerprint: the title
-(Amazon rewrites titles), the reconciliation counts (Amazon updates them on a line it already reported:
-a later download of the line updates them instead of adding a second line) and the two columns older files
-lack (`Date and Time`, `Store`), so an old and a new download of the same event are the same line. `Country`
-is optional and hashed: a file without it hashes it empty, like a file that has it empty."""
+"""Every column, in the order hashed into a line's fingerprint; headers in lower case (a file's are matched
+in any case). Left out of the fingerprint: the title (Amazon rewrites titles), the reconciliation counts
+(Amazon updates them on a line it already reported: a later download of the line updates them instead of
+adding a second line) and the two columns older files lack (`Date and Time`, `Store`), so an old and a new
+download of the same event are the same line. `Country` is optional and hashed: a file without it hashes it
+empty, like a file that has it empty."""
 
 STAGING_COLUMNS = ("line", "fingerprint", *(column.field for column in LEDGER_COLUMNS))
 
 
 def staging_columns_sql() -> str:
-    def null(column: LedgerColumn) -> str:
+    def null(column: Column) -> str:
         return "" if column.parse in (parse_count, parse_moment) else " NOT NULL"
 
     return ",\n".join(
         ["line integer NOT NULL", "fingerprint uuid NOT NULL"]
         + [f"{column.field} {column.sql_type}{null(column)}" for column in LEDGER_COLUMNS]
     )
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.kept: list[ReportProblem] = []
-        self.count = 0
-
-    def add(self, line: int, field: str, message: str) -> None:
-        self.count += 1
-        if len(self.kept) < MAX_PROBLEMS:
-            self.kept.append(ReportProblem(line, field, message))
 
 
 _HEADERS = frozenset(column.header for column in LEDGER_COLUMNS)
@@ -209,7 +184,7 @@ _LIMITED = tuple(
 )
 
 
-def _parse_line(number: int, fields: list[str], header: _Header, problems: _Problems) -> tuple[str, list[str]] | None:
+def _parse_line(number: int, fields: list[str], header: _Header, problems: Problems) -> tuple[str, list[str]] | None:
     """The line's fingerprint and its values as COPY text in `LEDGER_COLUMNS` order, or None if it is bad
     (each bad value noted, naming the column as the file does). Every value is read, so that a bad line
     names all of its bad values."""
@@ -249,7 +224,7 @@ def read_ledger_copy(lines: Iterable[str], *, source: str) -> Iterator[str]:
     iterator = iter(lines)
     header = _read_header(iterator, source)
     number = header.number
-    problems = _Problems()
+    problems = Problems()
     for text in iterator:
         number += 1
         text = text.rstrip("\r\n")

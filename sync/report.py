@@ -298,7 +298,9 @@ def fingerprint(normalized: Iterable[str]) -> str:
     return hashlib.blake2b("\x1f".join(normalized).encode(), digest_size=16).hexdigest()
 
 
-class _Problems:
+class Problems:
+    """The problems of a file being read: the first `MAX_PROBLEMS` kept, all counted."""
+
     def __init__(self) -> None:
         self.kept: list[ReportProblem] = []
         self.count = 0
@@ -397,7 +399,7 @@ assert [index for index, _ in _PARSED_CHECKS] == [
 
 
 def _parse_line(
-    number: int, raw: Iterable[str], problems: _Problems, latest: dt.datetime
+    number: int, raw: Iterable[str], problems: Problems, latest: dt.datetime
 ) -> tuple[str, list[str]] | None:
     """The line's fingerprint and its normalized texts in `COLUMNS` order (a `cut` text cut to its
     limit); None if it is bad. `latest` is the latest plausible approval date.
@@ -442,7 +444,7 @@ def _parse_line(
 
 
 def _implausible(number: int, texts: list[str], date: dt.datetime, per_unit: Decimal | None, total: Decimal,
-                 cash: int, inventory: int, latest: dt.datetime, problems: _Problems) -> bool:
+                 cash: int, inventory: int, latest: dt.datetime, problems: Problems) -> bool:
     """Note what `cases.plausibility` finds wrong with a line that reads; whether it found anything."""
     found = 0
     if problem := approval_date_problem(date, latest=latest):
@@ -458,7 +460,7 @@ def _implausible(number: int, texts: list[str], date: dt.datetime, per_unit: Dec
     return bool(found)
 
 
-def _line_problems(number: int, texts: list[str], problems: _Problems) -> None:
+def _line_problems(number: int, texts: list[str], problems: Problems) -> None:
     """Every bad value of the line: the parsed columns first, then the lengths of the texts."""
     for index, column in _PARSED_CHECKS:
         try:
@@ -490,7 +492,7 @@ def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str,
     width = max(positions) + 1
     pick = itemgetter(*positions)
     padding = [""] * width
-    problems = _Problems()
+    problems = Problems()
     latest = latest_approval(dt.datetime.now(dt.timezone.utc))
     for text in iterator:
         number += 1
@@ -524,7 +526,7 @@ def _parsed_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, str,
 _DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
 
 
-def _nul_problem(number: int, text: str, header: _Header, problems: _Problems) -> None:
+def _nul_problem(number: int, text: str, header: _Header, problems: Problems) -> None:
     """A NUL character names its column (PostgreSQL stores no NUL in a text)."""
     index = next(i for i, field in enumerate(text.split(header.delimiter)) if "\x00" in field)
     name = header.names[index] if index < len(header.names) else ""

@@ -33,6 +33,7 @@ from sync.models import RunKind, SyncRun
 from tests import factories
 from tests.ledger.helpers import import_rows, row
 from tests.two_factor import login_verified
+from tests.worker_helpers import RedisServer
 
 
 def pytest_addoption(parser):
@@ -216,3 +217,13 @@ def two_tenants_everywhere(acme, globex, acme_amazon, globex_amazon):
                                     currency="USD")
             import_rows(account, [row()])  # a ledger line, and the opportunity it makes
     connection.connection.execute("SELECT 1")  # the transaction holds the rows
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings):
+    """A redis-server of the test's own, named by REDIS_URL and the broker URL; stopped at the end."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = server.url
+    yield server
+    server.stop()

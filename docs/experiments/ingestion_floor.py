@@ -33,8 +33,8 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from devtools.benchdata import bench_report_write, bench_setup
-from sync.ingest import CREATE_STAGING_SQL, ROW_COLUMNS, _copy_rows
-from sync.report import read_report_copy
+from sync.ingest import CREATE_STAGING_SQL, ROW_COLUMNS, copy_lines
+from sync.report import STAGING_COLUMNS, read_report_copy
 
 SETUP = """
 SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1;
@@ -123,7 +123,8 @@ with tempfile.TemporaryDirectory() as folder, transaction.atomic(), connection.c
     cursor.execute(SETUP)
     cursor.execute(CREATE_STAGING_SQL)
     with open(report, encoding="utf-8") as lines:
-        _copy_rows(cursor, read_report_copy(lines, source="floor"))
+        copy_lines(cursor, table="sync_report_rows", columns=STAGING_COLUMNS,
+                   lines=read_report_copy(lines, source="floor"))
     total = 0.0
     for name, sql in STEPS.items():
         started = time.perf_counter()

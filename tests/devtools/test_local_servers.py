@@ -4,13 +4,14 @@ the real ones when they answer, and the private ones stopped when the command en
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from devtools.quickstart_check import answers, spare_ports
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHOW_ENV = "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'])"
@@ -19,26 +20,6 @@ CONNECT = (
     "print(psycopg.connect(os.environ['DATABASE_ADMIN_URL'])"
     ".execute('SELECT 1').fetchone()[0], redis.Redis.from_url(os.environ['REDIS_URL']).ping())"
 )
-
-
-def spare_ports(count: int) -> list[int]:
-    """Distinct free ports (each held until all are chosen, so none is picked twice)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def with_servers(code: str, *, tmp_path: Path, **env) -> subprocess.CompletedProcess:

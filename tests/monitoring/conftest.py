@@ -1,17 +1,6 @@
 import pytest
 
 from monitoring.heartbeats import heartbeat_beat_record, heartbeat_worker_record
-from tests.worker_helpers import RedisServer
-
-
-@pytest.fixture
-def own_redis(tmp_path, settings):
-    """A redis-server of the test's own, named by REDIS_URL and the broker URL; stopped at the end."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -12,18 +12,8 @@ from jobs.models import SetAsideTask
 from monitoring.heartbeats import heartbeat_beat_record, heartbeat_worker_record
 from sync.operations import operations_overview
 from tests import factories
-from tests.worker_helpers import RedisServer
 
 THROTTLED = "Amazon throttled the report request (QuotaExceeded)\nretry after 60 s"
-
-
-@pytest.fixture
-def own_redis(tmp_path, settings):
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -1,13 +1,8 @@
-import contextlib
-import os
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from accounts.models import Marketplace, SellerAccount
-from accounts.rls import across_tenants
 from sync.ledger_ingest import import_ledger
+from sync.management.files import add_file_arguments, amazon_account, open_file, source_name
 from sync.models import RunKind
 from sync.report import ReportError, decode_lines
 
@@ -19,20 +14,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the ledger file, or - to read standard input")
-        parser.add_argument("--seller-account", required=True, metavar="SELLER_ID",
-                            help="the Amazon seller ID of the account the ledger belongs to")
+        add_file_arguments(parser, what="ledger")
 
     def handle(self, *args, path: str, seller_account: str, **options):
-        # An operator's command names no tenant: the account it names gives it, and the import runs in its scope.
-        with across_tenants(reason=f"import_ledger: the tenant of seller account {seller_account}"):
-            try:
-                account = SellerAccount.objects.get(marketplace=Marketplace.AMAZON, external_id=seller_account)
-            except SellerAccount.DoesNotExist:
-                raise CommandError(f"No Amazon seller account with seller ID {seller_account!r}.") from None
+        account = amazon_account(seller_account, command="import_ledger")
         with scope(tenant=account.tenant_id):
-            source = "standard input" if path == "-" else os.path.basename(path)
-            with self._open(path) as stream:
+            source = source_name(path)
+            with open_file(path) as stream:
                 try:
                     run = import_ledger(
                         seller_account=account, lines=decode_lines(stream), source=source, kind=RunKind.FILE
@@ -43,11 +31,3 @@ class Command(BaseCommand):
             f"Imported {source} into {account.label}: {run.rows_read} lines read, {run.rows_new} new; "
             f"{run.opportunities_changed} identified amounts added or changed."
         )
-
-    def _open(self, path: str):
-        if path == "-":
-            return contextlib.nullcontext(sys.stdin.buffer)
-        try:
-            return open(path, "rb")
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None

@@ -1,16 +1,12 @@
-import contextlib
 import getpass
-import os
-import sys
 from collections.abc import Iterable, Iterator
 
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from accounts.models import Marketplace, SellerAccount
-from accounts.rls import across_tenants
 from monitoring.progress import CommandProgress
 from sync.ingest import import_report
+from sync.management.files import add_file_arguments, amazon_account, open_file, source_name
 from sync.models import RunKind
 from sync.report import ReportError, decode_lines
 
@@ -22,9 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the report file, or - to read standard input")
-        parser.add_argument("--seller-account", required=True, metavar="SELLER_ID",
-                            help="the Amazon seller ID of the account the report belongs to")
+        add_file_arguments(parser, what="report")
         parser.add_argument("--force-account", action="store_true",
                             help="import the report even if it looks like another seller account's (wrong "
                                  "currencies, or case IDs of another account); the run records the override")
@@ -33,11 +27,10 @@ class Command(BaseCommand):
                                  "50000, 0 for never); on a terminal a progress bar shows instead")
 
     def handle(self, *args, path: str, seller_account: str, progress_every: int, force_account: bool, **options):
-        with across_tenants(reason=f"import_reimbursements: the tenant of seller account {seller_account}"):
-            account = self._account(seller_account)
+        account = amazon_account(seller_account, command="import_reimbursements")
         with scope(tenant=account.tenant_id):
-            source = "standard input" if path == "-" else os.path.basename(path)
-            with self._open(path) as stream, CommandProgress(
+            source = source_name(path)
+            with open_file(path) as stream, CommandProgress(
                 self.stdout, description=f"Reading {source}", plain_every=progress_every,
                 plain_line="{count:,} lines read", plain_stream=self.stderr,
             ) as progress:
@@ -60,20 +53,6 @@ class Command(BaseCommand):
         )
         if run.account_guard_override:
             self.stderr.write(run.account_guard_override)
-
-    def _account(self, external_id: str) -> SellerAccount:
-        try:
-            return SellerAccount.objects.get(marketplace=Marketplace.AMAZON, external_id=external_id)
-        except SellerAccount.DoesNotExist:
-            raise CommandError(f"No Amazon seller account with seller ID {external_id!r}.") from None
-
-    def _open(self, path: str):
-        if path == "-":
-            return contextlib.nullcontext(sys.stdin.buffer)
-        try:
-            return open(path, "rb")
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
 
     def _with_progress(self, lines: Iterable[str], progress: CommandProgress) -> Iterator[str]:
         for line in lines:
