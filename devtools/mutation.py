@@ -25,11 +25,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
-PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "sync", "templates", "static",
+PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "monitoring", "sync", "templates", "static",
            "tests", "manage.py", "pytest.ini"]
 PYTEST_ARGS = ["-m", "not browser and not worker", "-p", "no:cacheprovider", "--reuse-db"]
 
 MODULES: dict[str, list[str]] = {
+    "sync/report.py": [
+        "tests/sync/test_report.py", "tests/sync/test_bad_report_files.py", "tests/sync/test_report_writer.py",
+        "tests/sync/test_ingest.py",
+    ],
     "cases/money.py": [
         "tests/cases/test_money.py", "tests/sync/test_report.py", "tests/cases/test_export.py", "tests/dashboard/test_dashboard.py",
     ],
@@ -112,10 +116,11 @@ def _scratch(module: str) -> Path:
     work.mkdir(parents=True)
     for name in PROJECT:
         (work / name).symlink_to(ROOT / name)
+    package = module.split("/")[0]
     settings = {
-        "source_paths": ["cases"],
+        "source_paths": [package],
         "only_mutate": [module],
-        "also_copy": [name for name in PROJECT if name not in ("cases", "tests")],
+        "also_copy": [name for name in PROJECT if name not in (package, "tests")],
         "pytest_add_cli_args": PYTEST_ARGS,
         "pytest_add_cli_args_test_selection": MODULES[module],
         "use_git_change_detection": False,
