@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, case_transition, case_update, cases_recompute, records_match
+from cases.services import TransitionNotAllowed, allowed_staff_targets, case_transition, case_update, cases_recompute, records_match
 from tests.factories import add_record, make_case, make_seller_account
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -170,6 +170,16 @@ def test_staff_may_take_exactly_the_agreed_steps(acme_amazon, staff_user, from_s
             f"Case {case.marketplace_case_id} cannot go from {S(from_status).label} to {S(to_status).label}: "
         )
         assert case_state(case) == before
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_staff_form_offers_exactly_the_agreed_steps_in_a_stable_order(status):
+    assert allowed_staff_targets(status) == sorted(STAFF_STEPS[status])
+
+
+def test_the_staff_form_offers_no_step_from_a_status_it_does_not_know():
+    assert allowed_staff_targets("") == []
+    assert allowed_staff_targets("lost_in_space") == []
 
 
 def test_a_reimbursement_on_a_closed_case_counts_and_is_noted(acme_amazon, staff_user):
