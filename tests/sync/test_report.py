@@ -327,6 +327,14 @@ def test_a_utf16_file_with_its_byte_order_mark_reads_like_utf8(staged):
     assert row == staged(report(line(**{"product-name": "Caf\u00e9"})))[0]
 
 
+def test_a_utf16_file_with_a_broken_character_reads_with_a_replacement_mark_in_its_place(staged):
+    head = ("\t".join(COLUMNS) + "\r\n").encode("utf-16-le")
+    values = line(**{"product-name": "Caf@"})
+    body = ("\t".join(values) + "\r\n").encode("utf-16-le").replace("@".encode("utf-16-le"), b"\x00\xd8")
+    (row,) = staged(decode_lines([b"\xff\xfe" + head, body]))
+    assert row.product_name == "Caf\ufffd"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -399,6 +407,15 @@ def test_every_fixture_report_is_plausible(read):
     for name in ("report_basic.tsv", "report_shuffled.tsv", "report_reversal.tsv", "report_duplicates.tsv",
                  "report_overlap.tsv"):
         assert read(name)
+
+
+def test_a_value_with_a_tab_keeps_its_backslashes_and_line_breaks_as_written(staged):
+    """A comma-separated value holding a tab: every value of the line is escaped for COPY, so a
+    backslash, `\\N` or a line break inside a quoted value must come out as the seller wrote it."""
+    name = "Blue\twidget \\N 10\\ \\t x\ry\nz"
+    values = [f'"{value}"' if value == name else value for value in line(**{"product-name": name, "sku": "SKU\t1"})]
+    (row,) = staged([",".join(COLUMNS) + "\n", ",".join(values) + "\n"])
+    assert (row.product_name, row.sku) == (name, "SKU\t1")
 
 
 def test_a_tab_inside_a_value_of_a_comma_separated_file_is_kept(staged):
