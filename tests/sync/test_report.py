@@ -327,6 +327,17 @@ def test_a_utf16_file_with_its_byte_order_mark_reads_like_utf8(staged):
     assert row == staged(report(line(**{"product-name": "Caf\u00e9"})))[0]
 
 
+def test_a_utf16_file_decodes_to_its_lines_as_written_the_last_one_without_a_line_end_included():
+    text = "\t".join(COLUMNS) + "\r\n" + "\t".join(line()) + "\n" + "\t".join(line(sku="Caf\u00e9"))
+    data = text.encode("utf-16")
+    assert list(decode_lines(data[i:i + 5] for i in range(0, len(data), 5))) == text.splitlines(keepends=True)
+
+
+def test_a_utf16_file_cut_in_the_middle_of_a_character_ends_with_a_replacement_mark():
+    data = "case-id\n1000000001".encode("utf-16") + b"\x31"
+    assert list(decode_lines([data[:9], data[9:]])) == ["case-id\n", "1000000001\ufffd"]
+
+
 def test_a_utf16_file_with_a_broken_character_reads_with_a_replacement_mark_in_its_place(staged):
     head = ("\t".join(COLUMNS) + "\r\n").encode("utf-16-le")
     values = line(**{"product-name": "Caf@"})
