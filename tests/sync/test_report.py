@@ -371,6 +371,56 @@ def test_a_nul_byte_names_its_line_and_column():
     assert "NUL character" in error.problems[0].message
 
 
+def test_a_nul_byte_in_a_column_the_header_does_not_name_is_named_by_its_position():
+    error = problems_of(report(line() + ["extra\x00"]))
+    assert [(p.line, p.field) for p in error.problems] == [(2, f"column {len(COLUMNS) + 1}")]
+
+
+def test_a_value_quoted_in_a_problem_is_cut_after_forty_characters():
+    (whole,) = problems_of(report(line(**{"amount-total": "x" * 40}))).problems
+    (cut,) = problems_of(report(line(**{"amount-total": "y" * 41}))).problems
+    assert whole.message == f"'{'x' * 40}' is not an amount"
+    assert cut.message == f"'{'y' * 40}'… is not an amount"
+
+
+def test_every_bad_parsed_value_of_a_line_is_named_not_just_the_first():
+    bad = line(**{"approval-date": "yesterday", "amount-total": "lots", "quantity-reimbursed-cash": "one"})
+    assert [(p.line, p.field) for p in problems_of(report(line(), bad)).problems] == [
+        (3, "approval-date"), (3, "amount-total"), (3, "quantity-reimbursed-cash"),
+    ]
+
+
+def test_texts_exactly_as_long_as_their_fields_pass_on_a_line_with_another_bad_value():
+    bad = line(fnsku="X" * 20, sku="S" * 64, **{"reimbursement-id": "R" * 64, "currency-unit": "DOLLARS"})
+    assert [(p.line, p.field) for p in problems_of(report(line(), bad)).problems] == [(3, "currency-unit")]
+    too_long = line(fnsku="X" * 21, **{"reimbursement-id": "R" * 65, "currency-unit": "DOLLARS"})
+    assert [(p.line, p.field) for p in problems_of(report(line(), too_long)).problems] == [
+        (3, "reimbursement-id"), (3, "currency-unit"), (3, "fnsku"),
+    ]
+
+
+@pytest.mark.parametrize("original", [
+    {"original-reimbursement-id": "4999"}, {"original-reimbursement-type": "Lost_Warehouse"},
+])
+def test_a_negative_line_naming_the_reimbursement_it_corrects_is_a_reversal(staged, original):
+    (row,) = staged(report(line(**{
+        "reason": "CustomerReturn", "amount-per-unit": "20.00", "amount-total": "-20.00",
+        "quantity-reimbursed-cash": "-1", "quantity-reimbursed-total": "-1", **original,
+    })))
+    assert (row.amount_total, row.quantity_cash) == (Decimal("-20.00"), -1)
+
+
+def test_an_implausible_line_is_never_passed_on_even_before_the_report_is_refused():
+    lines = report(line(), line(**{"reimbursement-id": "5002", "amount-total": "-20.00"}),
+                   line(**{"reimbursement-id": "5003"}))
+    passed_on = []
+    with pytest.raises(ReportError) as caught:
+        for copy_line in read_report_copy(lines, source="report.tsv"):
+            passed_on.append(int(copy_line.split("\t")[0]))
+    assert passed_on == [2, 4]
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "amount-total")]
+
+
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
