@@ -65,6 +65,7 @@ class Equivalent:
 
 _SQL_CASE = "SQL keywords and unquoted names are read in any case"
 _LOCALE_CASE = "babel reads a locale identifier in any case: `en_us` and `EN_US` are `en_US`"
+_CODEC_CASE = "Python looks codec names up in any case"
 _IMPORT_TIME = ("`_reader` runs only while the module is imported, before mutmut switches a mutant on, so no "
                 "test can see it; each of these mutants makes the import fail (checked by hand), which every test "
                 "would notice")
@@ -80,8 +81,8 @@ EQUIVALENT: list[Equivalent] = [
                "second fence that no query of today's code reaches"),
     *(Equivalent(f"cases.voids.x_records_void__mutmut_{n}", line, _SQL_CASE)
       for n, line in ((6, "r.id = any("), (44, '"drop table sync_new_matches"'), (45, '"DROP TABLE SYNC_NEW_MATCHES"'))),
-    Equivalent("sync.report.x__utf16_lines__mutmut_5", 'getincrementaldecoder("UTF-16")',
-               "Python looks codec names up in any case"),
+    Equivalent("sync.report.x__utf16_lines__mutmut_5", 'getincrementaldecoder("UTF-16")', _CODEC_CASE),
+    Equivalent("sync.report.x__decoded__mutmut_9", 'raw.decode("CP1252"', _CODEC_CASE),
     *(Equivalent(f"sync.report.x__reader__mutmut_{n}", line, _IMPORT_TIME)
       for n, line in ((1, "index = None"), (2, "parse = None"), (3, "assert parse is None"))),
     *(Equivalent(f"sync.report.x__implausible__mutmut_{n}", line,
