@@ -237,6 +237,11 @@ def test_a_line_that_is_not_utf8_is_read_as_windows_1252():
     assert list(decode_lines([b"\xef\xbb\xbfhead\n", "Caf\u00e9".encode("cp1252")])) == ["\ufeffhead\n", "Caf\u00e9"]
 
 
+def test_an_empty_file_decodes_to_no_lines():
+    assert list(decode_lines([])) == []
+    assert list(decode_lines(iter([b""]))) == []
+
+
 def test_a_byte_windows_1252_leaves_undefined_reads_as_a_replacement_mark():
     assert list(decode_lines([b"head\n", b"Caf\xe9 \x81\n"])) == ["head\n", "Caf\u00e9 \ufffd\n"]
 
