@@ -184,6 +184,12 @@ def test_every_bad_line_and_field_is_named():
     assert "line 5, quantity-reimbursed-total: 5 is not cash 1 + inventory 0" in text
 
 
+def test_a_report_with_one_bad_line_says_one_problem():
+    error = problems_of(report(line(), line(**{"currency-unit": "DOLLARS"})), source="report.tsv")
+    assert str(error) == ("report.tsv: 1 problem, nothing was imported.\n"
+                          "  line 3, currency-unit: 'DOLLARS' is not an ISO 4217 currency code")
+
+
 def test_missing_columns_are_one_error_on_the_header_naming_them():
     error = problems_of(open(DATA / "report_missing_columns.tsv").readlines())
     assert [str(problem) for problem in error.problems] == [
