@@ -8,7 +8,10 @@ from django.db import IntegrityError, transaction
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, allowed_staff_targets, case_transition, case_update, cases_recompute, records_match
+from cases.services import (
+    RecomputeResult, TransitionNotAllowed, allowed_staff_targets, case_transition, case_update, cases_recompute,
+    records_match,
+)
 from tests.factories import add_record, make_case, make_seller_account
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -27,6 +30,46 @@ def test_a_new_case_is_open_with_a_history_entry(acme_amazon, staff_user):
     assert case.status == S.OPEN
     event = CaseEvent.objects.get(case=case)
     assert (event.from_status, event.to_status, event.actor) == ("", S.OPEN, staff_user)
+    assert (event.source, event.reason) == (EventSource.STAFF, "Case filed")
+
+
+def test_a_case_filed_without_a_person_is_noted_as_the_systems(acme_amazon):
+    event = CaseEvent.objects.get(case=make_case(acme_amazon))
+    assert (event.source, event.actor, event.reason) == (EventSource.SYSTEM, None, "Case filed")
+
+
+def test_a_case_filed_after_its_reimbursement_was_reported_counts_it_and_says_so(acme_amazon, staff_user):
+    record = add_record(acme_amazon, "20.00", cash=1, case_reference="5555555555")
+
+    case = make_case(acme_amazon, actor=staff_user, marketplace_case_id="5555555555", units_claimed=2)
+
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
+    assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
+    latest = CaseEvent.objects.filter(case=case).latest("id")
+    assert (latest.from_status, latest.to_status, latest.source, latest.actor) == (
+        S.OPEN, S.PARTIALLY_REIMBURSED, EventSource.STAFF, staff_user)
+    assert latest.reason.startswith("Reimbursements reported before the case was recorded")
+
+
+def test_matching_says_how_many_cases_and_statuses_changed_and_a_second_run_changes_nothing(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2)
+    other = make_case(acme_amazon, units_claimed=2)
+    records = [add_record(acme_amazon, "20.00", cash=1, case_reference=c.marketplace_case_id) for c in (case, other)]
+    ReimbursementRecord.objects.filter(pk__in=[r.pk for r in records]).update(case=None)
+    cases_recompute(case_ids=[case.pk, other.pk], source=EventSource.SYNC, reason="Records taken away")
+
+    first = records_match(seller_account_id=acme_amazon.pk, case_ids=[case.pk, other.pk], source=EventSource.SYNC,
+                          reason="Report")
+    again = records_match(seller_account_id=acme_amazon.pk, case_ids=[case.pk, other.pk], source=EventSource.SYNC,
+                          reason="Report")
+
+    assert (first, again) == (RecomputeResult(2, 2), RecomputeResult(0, 0))
+    assert cases_recompute(case_ids=[], source=EventSource.SYNC, reason="Nothing") == RecomputeResult(0, 0)
+
+
+def test_matching_without_records_or_cases_to_look_at_is_refused(acme_amazon):
+    with pytest.raises(ValueError, match="^records_match needs record_ids or case_ids$"):
+        records_match(seller_account_id=acme_amazon.pk, source=EventSource.SYNC, reason="Report")
 
 
 def test_part_of_the_units_makes_it_partially_reimbursed(acme_amazon):
@@ -202,6 +245,21 @@ def test_reopening_takes_the_status_the_records_give(acme_amazon, staff_user):
     case = case_transition(case=refreshed(case), to_status=S.OPEN, actor=staff_user, reason="Amazon reopened")
     assert case.status == S.PARTIALLY_REIMBURSED
     assert case.closed_on is None
+    reopened, followed = CaseEvent.objects.filter(case=case).order_by("-id")[:2][::-1]
+    assert (reopened.from_status, reopened.to_status, reopened.reason) == (S.CLOSED, S.OPEN, "Amazon reopened")
+    assert (followed.from_status, followed.to_status, followed.actor) == (S.OPEN, S.PARTIALLY_REIMBURSED, staff_user)
+    assert followed.reason.startswith("Reopened: status follows the reimbursements recorded")
+
+
+def test_a_case_closed_after_being_found_not_eligible_keeps_the_day_it_was_first_closed(acme_amazon, staff_user):
+    case = case_transition(case=make_case(acme_amazon), to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Denied")
+    first_closed = case.closed_on - dt.timedelta(days=30)
+    Case.objects.filter(pk=case.pk).update(closed_on=first_closed)
+
+    case = case_transition(case=refreshed(case), to_status=S.CLOSED, actor=staff_user, reason="  Gave up  ")
+
+    assert case.closed_on == first_closed
+    assert CaseEvent.objects.filter(case=case).latest("id").reason == "Gave up"
 
 
 def test_history_is_never_deleted(acme_amazon):
