@@ -225,6 +225,12 @@ def test_each_kind_of_bad_value_names_its_field(field, value, message):
     assert message in problem.message
 
 
+@pytest.mark.parametrize("field", ["reimbursement-id", "amount-total", "approval-date"])
+def test_a_required_value_left_empty_is_named_as_empty_and_nothing_else(field):
+    (problem,) = problems_of(report(line(**{field: ""}))).problems
+    assert str(problem) == f"line 2, {field}: is empty"
+
+
 def test_the_list_of_problems_is_capped_with_a_count_of_the_rest():
     error = problems_of(report(*[line(**{"amount-total": "x"})] * (MAX_PROBLEMS + 7)))
     assert len(error.problems) == MAX_PROBLEMS
