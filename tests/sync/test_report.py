@@ -411,6 +411,14 @@ def test_every_bad_parsed_value_of_a_line_is_named_not_just_the_first():
     ]
 
 
+def test_a_line_whose_texts_are_exactly_as_long_as_their_fields_is_staged_whole(staged):
+    values = {"fnsku": "F" * 20, "asin": "A" * 20, "sku": "S" * 64, "reimbursement-id": "R" * 64,
+              "condition": "C" * 64, "amazon-order-id": "O" * 64}
+    (row,) = staged(report(line(**values)))
+    assert (row.fnsku, row.asin, row.sku, row.reimbursement_id, row.condition, row.amazon_order_id) == tuple(
+        values.values())
+
+
 def test_texts_exactly_as_long_as_their_fields_pass_on_a_line_with_another_bad_value():
     bad = line(fnsku="X" * 20, sku="S" * 64, **{"reimbursement-id": "R" * 64, "currency-unit": "DOLLARS"})
     assert [(p.line, p.field) for p in problems_of(report(line(), bad)).problems] == [(3, "currency-unit")]
