@@ -8,6 +8,11 @@ printed and written to `.mutation/<module>/result.json`.
     .venv/bin/python -m devtools.mutation                 # every module
     .venv/bin/python -m devtools.mutation cases/money.py  # one module
     MUTATION_JOBS=2 ...                                   # mutants tested in parallel (default 1)
+    .venv/bin/python -m devtools.mutation --resume cases/money.py  # go on with a run that was stopped
+
+A resumed run keeps the verdicts of the mutants already tested (mutmut keeps them in its scratch
+directory) and tests the rest against today's tests; it does not start over if the module's source
+is unchanged.
 
 The tests run against `TEST_DATABASE_NAME` (default `test_casetracker_mutation`); with more than one
 job the transactional tests can meet each other's rows, so the default stays 1. The SQL strings are
@@ -122,8 +127,10 @@ class Result:
                 f"({self.seconds / 60:.1f} min)")
 
 
-def _scratch(module: str) -> Path:
+def _scratch(module: str, *, resume: bool = False) -> Path:
     work = SCRATCH / module.replace("/", ".").removesuffix(".py")
+    if resume and (work / "mutants" / (module + ".meta")).exists():
+        return work
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -149,14 +156,14 @@ def _mutmut(work: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
                           capture_output=True, text=True)
 
 
-def measure(module: str, *, jobs: int) -> Result:
+def measure(module: str, *, jobs: int, resume: bool = False) -> Result:
     from mutmut.stats import status_by_exit_code
 
-    work = _scratch(module)
+    work = _scratch(module, resume=resume)
     env = {**os.environ, "DEBUG": "true", "TEST_DATABASE_NAME": os.environ.get(
         "TEST_DATABASE_NAME", "test_casetracker_mutation")}
     started = time.monotonic()
-    with open(work / "run.log", "w") as log:
+    with open(work / "run.log", "a" if resume else "w") as log:
         subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(jobs)],
                        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     meta = work / "mutants" / (module + ".meta")
@@ -184,6 +191,8 @@ def measure(module: str, *, jobs: int) -> Result:
 
 
 def main(argv: list[str]) -> int:
+    resume = "--resume" in argv
+    argv = [arg for arg in argv if arg != "--resume"]
     modules = argv or list(MODULES)
     unknown = [module for module in modules if module not in MODULES]
     if unknown:
@@ -191,7 +200,7 @@ def main(argv: list[str]) -> int:
     jobs = int(os.environ.get("MUTATION_JOBS", "1"))
     results = []
     for module in modules:
-        result = measure(module, jobs=jobs)
+        result = measure(module, jobs=jobs, resume=resume)
         results.append(result)
         print(result.line(), flush=True)
         for name, text in result.survivors.items():
