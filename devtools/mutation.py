@@ -10,9 +10,9 @@ printed and written to `.mutation/<module>/result.json`.
     MUTATION_JOBS=2 ...                                   # mutants tested in parallel (default 1)
     .venv/bin/python -m devtools.mutation --resume cases/money.py  # go on with a run that was stopped
 
-A resumed run keeps the verdicts of the mutants already tested (mutmut keeps them in its scratch
-directory) and tests the rest against today's tests; it does not start over if the module's source
-is unchanged.
+A resumed run keeps the killed verdicts of the mutants already tested (mutmut keeps them in its
+scratch directory) and tests the rest, survivors included, against today's tests. It is for the same
+source: mutmut starts the module over if its source file is newer than the scratch copy.
 
 The tests run against `TEST_DATABASE_NAME` (default `test_casetracker_mutation`); with more than one
 job the transactional tests can meet each other's rows, so the default stays 1. The SQL strings are
@@ -27,6 +27,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
@@ -129,7 +131,14 @@ class Result:
 
 def _scratch(module: str, *, resume: bool = False) -> Path:
     work = SCRATCH / module.replace("/", ".").removesuffix(".py")
-    if resume and (work / "mutants" / (module + ".meta")).exists():
+    meta = work / "mutants" / (module + ".meta")
+    if resume and meta.exists():
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for name, code in codes.items():
+            if code is not None and status_by_exit_code[code] not in KILLED:
+                codes[name] = None  # tested again, against the tests written since
+        meta.write_text(json.dumps(data))
         return work
     if work.exists():
         shutil.rmtree(work)
@@ -157,8 +166,6 @@ def _mutmut(work: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
 
 
 def measure(module: str, *, jobs: int, resume: bool = False) -> Result:
-    from mutmut.stats import status_by_exit_code
-
     work = _scratch(module, resume=resume)
     env = {**os.environ, "DEBUG": "true", "TEST_DATABASE_NAME": os.environ.get(
         "TEST_DATABASE_NAME", "test_casetracker_mutation")}
