@@ -428,6 +428,18 @@ def test_texts_exactly_as_long_as_their_fields_pass_on_a_line_with_another_bad_v
     ]
 
 
+@pytest.mark.parametrize(("units", "field"), [
+    ({"quantity-reimbursed-cash": "1", "quantity-reimbursed-inventory": "-1", "quantity-reimbursed-total": "0"},
+     "quantity-reimbursed-inventory"),
+    ({"quantity-reimbursed-cash": "-1", "quantity-reimbursed-inventory": "1", "quantity-reimbursed-total": "0",
+      "amount-per-unit": "", "amount-total": "0.00"}, "quantity-reimbursed-cash"),
+])
+def test_a_negative_unit_count_alone_makes_a_line_that_is_no_reversal_a_problem(units, field):
+    problem = problems_of(report(line(**units))).problems[0]
+    assert (problem.line, problem.field) == (2, field)
+    assert problem.message.startswith("-1 is negative: only a reversal")
+
+
 @pytest.mark.parametrize("original", [
     {"original-reimbursement-id": "4999"}, {"original-reimbursement-type": "Lost_Warehouse"},
 ])
