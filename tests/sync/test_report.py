@@ -428,6 +428,14 @@ def test_texts_exactly_as_long_as_their_fields_pass_on_a_line_with_another_bad_v
     ]
 
 
+def test_a_total_of_one_unit_for_a_line_of_two_cash_units_is_a_problem():
+    two_units = line(**{"amount-per-unit": "20.00", "amount-total": "20.00", "quantity-reimbursed-cash": "2",
+                        "quantity-reimbursed-total": "2"})
+    (problem,) = problems_of(report(two_units)).problems
+    assert (problem.line, problem.field) == (2, "amount-total")
+    assert problem.message == "20.00 is not amount per unit 20.00 × 2 cash units = 40.00"
+
+
 @pytest.mark.parametrize(("units", "field"), [
     ({"quantity-reimbursed-cash": "1", "quantity-reimbursed-inventory": "-1", "quantity-reimbursed-total": "0"},
      "quantity-reimbursed-inventory"),
