@@ -198,7 +198,27 @@ def test_missing_columns_are_one_error_on_the_header_naming_them():
 
 
 def test_an_empty_file_is_an_error():
-    assert "the file is empty" in str(problems_of(["\n", "\n"]))
+    error = problems_of(["\n", "\r\n"], source="empty.tsv")
+    assert str(error) == "empty.tsv: 1 problem, nothing was imported.\n  line 1, header: the file is empty"
+
+
+def test_blank_lines_before_the_header_count_in_the_line_numbers():
+    lines = ["\n", "  \r\n", *report(line(), line(**{"currency-unit": "DOLLARS"}))]
+    assert [(p.line, p.field) for p in problems_of(lines).problems] == [(5, "currency-unit")]
+
+
+def test_a_byte_order_mark_before_the_header_is_not_part_of_the_first_column(staged):
+    (plain,) = staged(report(line()))
+    (row,) = staged(["\ufeff" + "\t".join(COLUMNS) + "\r\n", "\t".join(line()) + "\r\n"])
+    assert row == plain
+
+
+def test_an_empty_column_at_the_end_of_the_header_never_fills_a_missing_optional_column(staged):
+    kept = [column for column in COLUMNS if not column.startswith("original-")]
+    values = dict(zip(COLUMNS, line()))
+    (row,) = staged(["\t".join(kept) + "\t\n", "\t".join(values[column] for column in kept) + "\tstray\n"])
+    assert (row.original_reimbursement_id, row.original_reimbursement_type) == ("", "")
+    assert row.amount_total == Decimal("20.00")
 
 
 @pytest.mark.parametrize(
