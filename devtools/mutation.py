@@ -75,6 +75,11 @@ _LOCALE_CASE = "babel reads a locale identifier in any case: `en_us` and `EN_US`
 _FAST_PATH = ("the line's quick check only picks the lines `_implausible` looks at; this mutant widens it (a "
               "boundary value, or a line that gives its per-unit amount, is looked at too), and `_implausible` "
               "finds nothing wrong with those lines, so they are accepted either way")
+_STRIP_SET = ("`strip` takes a set of characters: the mutant strips `X` as well, and no column name of the "
+              "report begins or ends with X (an unknown column is left out either way)")
+_HEADER_END = ("each header name is stripped of white space again in `_header_names`, and an empty column at "
+               "the end of the header is blanked in every line (`fields[blank] = \"\"`), so what is left at "
+               "the end of the header line changes no name and no value")
 _CODEC_CASE = "Python looks codec names up in any case"
 _IMPORT_TIME = ("`_reader` runs only while the module is imported, before mutmut switches a mutant on, so no "
                 "test can see it; each of these mutants makes the import fail (checked by hand), which every test "
@@ -104,6 +109,12 @@ EQUIVALENT: list[Equivalent] = [
       for n, line in ((64, "not EARLIEST_APPROVAL < date <= latest"), (65, "<= date < latest"),
                       (66, "total <= _ZERO"), (67, "cash <= 0"), (68, "cash < 1"), (69, "inventory <= 0"),
                       (70, "inventory < 1"), (71, "per_unit <= _ZERO"), (72, "or per_unit_given or total"))),
+    *(Equivalent(name, line, _STRIP_SET) for name, line in (
+        ("sync.report.x__header_names__mutmut_3", """.strip('XX"XX')"""),
+        ("sync.report.x__read_header__mutmut_11", r'lstrip("XX\ufeffXX")'),
+        ("sync.report.x__read_header__mutmut_12", r'rstrip("XX\r\nXX")'))),
+    *(Equivalent(f"sync.report.x__read_header__mutmut_{n}", line, _HEADER_END)
+      for n, line in ((7, "rstrip(None)"), (8, r'.lstrip("\r\n")'))),
 ]
 """Surviving mutants that behave exactly as the original: excluded from the score, listed in docs/testing.md."""
 
