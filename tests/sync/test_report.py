@@ -202,6 +202,13 @@ def test_an_empty_file_is_an_error():
     assert str(error) == "empty.tsv: 1 problem, nothing was imported.\n  line 1, header: the file is empty"
 
 
+def test_a_nul_byte_in_the_header_names_the_header_and_its_line():
+    error = problems_of(["\n", "\t".join(COLUMNS).replace("sku", "s\x00ku") + "\n", "\t".join(line()) + "\n"],
+                        source="nul.tsv")
+    assert str(error) == ("nul.tsv: 1 problem, nothing was imported.\n  line 2, header: holds a NUL character: "
+                          "this is not a text file as Amazon writes it (re-download the report)")
+
+
 def test_blank_lines_before_the_header_count_in_the_line_numbers():
     lines = ["\n", "  \r\n", *report(line(), line(**{"currency-unit": "DOLLARS"}))]
     assert [(p.line, p.field) for p in problems_of(lines).problems] == [(5, "currency-unit")]
