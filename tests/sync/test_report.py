@@ -220,12 +220,13 @@ def test_a_byte_order_mark_before_the_header_is_not_part_of_the_first_column(sta
     assert row == plain
 
 
-def test_an_empty_column_at_the_end_of_the_header_never_fills_a_missing_optional_column(staged):
+def test_a_value_past_the_headers_columns_never_fills_a_missing_optional_column(staged):
     kept = [column for column in COLUMNS if not column.startswith("original-")]
     values = dict(zip(COLUMNS, line()))
-    (row,) = staged(["\t".join(kept) + "\t\n", "\t".join(values[column] for column in kept) + "\tstray\n"])
-    assert (row.original_reimbursement_id, row.original_reimbursement_type) == ("", "")
-    assert row.amount_total == Decimal("20.00")
+    for header in ("\t".join(kept) + "\t\n", "\t".join(kept) + "\n"):
+        (row,) = staged([header, "\t".join(values[column] for column in kept) + "\tstray\n"])
+        assert (row.original_reimbursement_id, row.original_reimbursement_type) == ("", "")
+        assert row.amount_total == Decimal("20.00")
 
 
 @pytest.mark.parametrize(
