@@ -209,6 +209,24 @@ def test_a_nul_byte_in_the_header_names_the_header_and_its_line():
                           "this is not a text file as Amazon writes it (re-download the report)")
 
 
+def test_a_blank_line_in_the_middle_of_a_report_keeps_every_row_after_it(staged):
+    lines = report(line(), line(**{"reimbursement-id": "5002"}), line(**{"reimbursement-id": "5003"}))
+    rows = staged([*lines[:2], "\n", " \t \r\n", *lines[2:]])
+    assert [(row.line, row.reimbursement_id) for row in rows] == [(2, "5001"), (5, "5002"), (6, "5003")]
+
+
+def test_a_nul_line_in_the_middle_of_a_report_does_not_hide_the_problems_after_it():
+    lines = report(line(sku="SKU\x00"), line(**{"currency-unit": "DOLLARS"}))
+    assert [(p.line, p.field) for p in problems_of(lines).problems] == [(2, "sku"), (3, "currency-unit")]
+
+
+def test_the_last_value_of_a_line_is_read_to_its_last_character(staged):
+    columns = [column for column in COLUMNS if column != "sku"] + ["sku"]
+    values = dict(zip(COLUMNS, line(sku="SKU-X")))
+    (row,) = staged(["\t".join(columns) + "\r\n", "\t".join(values[column] for column in columns) + "\r\n"])
+    assert row.sku == "SKU-X"
+
+
 def test_blank_lines_before_the_header_count_in_the_line_numbers():
     lines = ["\n", "  \r\n", *report(line(), line(**{"currency-unit": "DOLLARS"}))]
     assert [(p.line, p.field) for p in problems_of(lines).problems] == [(5, "currency-unit")]
