@@ -227,6 +227,14 @@ def test_the_last_value_of_a_line_is_read_to_its_last_character(staged):
     assert row.sku == "SKU-X"
 
 
+def test_a_line_the_csv_reader_cannot_split_is_named_and_the_lines_after_it_are_still_read():
+    lines = [",".join(COLUMNS) + "\n", ",".join(line(sku="SKU\r1")) + "\n",
+             ",".join(line(**{"currency-unit": "DOLLARS"})) + "\n"]
+    error = problems_of(lines, source="report.csv")
+    assert [(p.line, p.field) for p in error.problems] == [(2, "line"), (3, "currency-unit")]
+    assert error.problems[0].message.startswith("is not comma-separated values: new-line character seen")
+
+
 def test_blank_lines_before_the_header_count_in_the_line_numbers():
     lines = ["\n", "  \r\n", *report(line(), line(**{"currency-unit": "DOLLARS"}))]
     assert [(p.line, p.field) for p in problems_of(lines).problems] == [(5, "currency-unit")]
