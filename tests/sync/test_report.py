@@ -87,11 +87,13 @@ def test_each_kept_column_is_a_record_field_and_a_text_is_limited_to_its_length(
     assert set(STAGING_COLUMNS[2:]) <= {field.name for field in ReimbursementRecord._meta.get_fields()}
 
 
-def test_a_text_with_a_backslash_or_a_carriage_return_is_staged_as_written(staged):
+def test_a_text_with_a_backslash_or_a_line_break_is_staged_as_written(staged):
     (row,) = staged(report(line(**{"product-name": "10\\ widget \\n\\N"})))
     assert row.product_name == "10\\ widget \\n\\N"
     (row,) = staged(report(line(**{"product-name": "Blue\rwidget"})))
     assert row.product_name == "Blue\rwidget"
+    (row,) = staged(report(line(**{"product-name": "Blue\nwidget"})))
+    assert row.product_name == "Blue\nwidget"
 
 
 def test_a_product_name_longer_than_its_field_is_cut_and_a_long_fnsku_is_a_problem(staged):
