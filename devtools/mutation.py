@@ -11,7 +11,7 @@ printed and written to `.mutation/<module>/result.json`.
     .venv/bin/python -m devtools.mutation --resume cases/money.py  # go on with a run that was stopped
 
 A resumed run keeps the killed verdicts of the mutants already tested (mutmut keeps them in its
-scratch directory) and tests the rest, survivors included, against today's tests. It is for the same
+scratch directory) and tests the rest, survivors not listed as equivalent included, against today's tests. It is for the same
 source: mutmut starts the module over if its source file is newer than the scratch copy.
 
 The tests run against `TEST_DATABASE_NAME` (default `test_casetracker_mutation`); with more than one
@@ -160,8 +160,9 @@ def _scratch(module: str, *, resume: bool = False) -> Path:
     if resume and meta.exists():
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
+        excused = {e.mutant for e in EQUIVALENT}
         for name, code in codes.items():
-            if code is not None and status_by_exit_code[code] not in KILLED:
+            if code is not None and status_by_exit_code[code] not in KILLED and name not in excused:
                 codes[name] = None  # tested again, against the tests written since
         meta.write_text(json.dumps(data))
         return work
