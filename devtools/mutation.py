@@ -10,9 +10,9 @@ printed and written to `.mutation/<module>/result.json`.
     MUTATION_JOBS=2 ...                                   # mutants tested in parallel (default 1)
     .venv/bin/python -m devtools.mutation --resume cases/money.py  # go on with a run that was stopped
 
-A resumed run keeps the killed verdicts of the mutants already tested (mutmut keeps them in its
-scratch directory) and tests the rest, survivors not listed as equivalent included, against today's tests. It is for the same
-source: mutmut starts the module over if its source file is newer than the scratch copy.
+A resumed run keeps the verdicts of the mutants killed or listed as equivalent (mutmut keeps them in
+its scratch directory) and tests the rest, other survivors included, against today's tests. It is for
+the same source: mutmut starts the module over if its source file is newer than the scratch copy.
 
 The tests run against `TEST_DATABASE_NAME` (default `test_casetracker_mutation`); with more than one
 job the transactional tests can meet each other's rows, so the default stays 1. The SQL strings are
