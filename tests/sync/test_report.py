@@ -381,6 +381,11 @@ def test_a_semicolon_separated_re_save_reads_the_same(staged):
         ("4/13/2026 09:30", dt.datetime(2026, 4, 13, 9, 30, tzinfo=UTC)),
         ("05/05/2026", dt.datetime(2026, 5, 5, tzinfo=UTC)),
         ("13/04/2026 01:02:03 PDT", dt.datetime(2026, 4, 13, 8, 2, 3, tzinfo=UTC)),
+        ("13/12/2025", dt.datetime(2025, 12, 13, tzinfo=UTC)),
+        ("12/13/2025", dt.datetime(2025, 12, 13, tzinfo=UTC)),
+        ("04/13/2026 12:30 PM", dt.datetime(2026, 4, 13, 12, 30, tzinfo=UTC)),
+        ("04/13/2026 12:30 AM", dt.datetime(2026, 4, 13, 0, 30, tzinfo=UTC)),
+        ("04/13/2026 9:30 am", dt.datetime(2026, 4, 13, 9, 30, tzinfo=UTC)),
     ],
 )
 def test_dates_a_spreadsheet_writes_are_read_where_they_read_one_way(staged, text, expected):
@@ -391,8 +396,22 @@ def test_dates_a_spreadsheet_writes_are_read_where_they_read_one_way(staged, tex
 def test_a_date_that_reads_two_ways_is_refused_saying_how_to_write_it():
     (problem,) = problems_of(report(line(**{"approval-date": "03/04/2026"}))).problems
     assert (problem.line, problem.field) == (2, "approval-date")
-    assert "could be day/month or month/day (3 April or 4 March)" in problem.message
-    assert "write dates as YYYY-MM-DD (e.g. 2026-04-03)" in problem.message
+    assert problem.message == (
+        "'03/04/2026' could be day/month or month/day (3 April or 4 March): write dates as YYYY-MM-DD "
+        "(e.g. 2026-04-03), as Amazon's download does, or re-download the report")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("12/05/2026", "'12/05/2026' could be day/month or month/day (12 May or 5 December)"),
+    ("05/12/2026", "'05/12/2026' could be day/month or month/day (5 December or 12 May)"),
+    ("0/5/2026", "'0/5/2026' is not a date"),
+    ("13/14/2026", "'13/14/2026' is not a date"),
+    ("04/13/2026 13:00 PM", "'04/13/2026 13:00 PM' is not a date"),
+])
+def test_a_slash_date_at_the_edge_of_reading_one_way_is_refused_for_what_it_is(text, message):
+    (problem,) = problems_of(report(line(**{"approval-date": text}))).problems
+    assert (problem.line, problem.field) == (2, "approval-date")
+    assert problem.message.startswith(message)
 
 
 def test_a_utf16_file_with_its_byte_order_mark_reads_like_utf8(staged):
