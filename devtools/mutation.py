@@ -119,6 +119,9 @@ EQUIVALENT: list[Equivalent] = [
                  "every value of a line is stripped of white space before it is read, and a line cut short is "
                  "padded with empty values, so what is left at the end of a line changes no value")
       for n, line in ((30, "text = text.rstrip(None)"), (31, r'text = text.lstrip("\r\n")'))),
+    Equivalent("cases.services.x_case_update__mutmut_8", 'select_related(None)',
+               "`select_related` only saves a query: `stored.seller_account` is then read when it is used, "
+               "the same row inside the same transaction"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
