@@ -311,6 +311,11 @@ def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme
     case = case_update(case=case, actor=staff_user, reason="Typo in the case ID")
     assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
     assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
+    corrected, moved = CaseEvent.objects.filter(case=case).order_by("-id")[:2][::-1]
+    assert (corrected.source, corrected.actor, corrected.from_status, corrected.to_status) == (
+        EventSource.STAFF, staff_user, S.OPEN, S.OPEN)
+    assert corrected.reason.startswith("Claim corrected (") and corrected.reason.endswith("): Typo in the case ID")
+    assert (moved.to_status, moved.record_id, moved.actor) == (S.PARTIALLY_REIMBURSED, record.pk, staff_user)
 
 
 def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_amazon, staff_user):
