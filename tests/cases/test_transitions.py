@@ -318,6 +318,19 @@ def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme
     assert (moved.to_status, moved.record_id, moved.actor) == (S.PARTIALLY_REIMBURSED, record.pk, staff_user)
 
 
+def test_a_status_moved_by_a_corrected_claim_names_no_record_as_its_cause(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    record = add_record(case, "20.00", cash=1)
+    edited = refreshed(case)
+    edited.units_claimed, edited.claimed_amount = 1, Decimal("20.00")
+
+    case = case_update(case=edited, actor=staff_user, reason="Only one unit was lost")
+
+    moved = CaseEvent.objects.filter(case=case).latest("id")
+    assert (moved.from_status, moved.to_status, moved.record_id) == (S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED, None)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
+
+
 def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_amazon, staff_user):
     case = make_case(acme_amazon, marketplace_case_id="1111111111", units_claimed=2)
     record = add_record(case, "20.00", cash=1)
