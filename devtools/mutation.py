@@ -122,6 +122,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_update__mutmut_8", 'select_related(None)',
                "`select_related` only saves a query: `stored.seller_account` is then read when it is used, "
                "the same row inside the same transaction"),
+    Equivalent("cases.services.x_case_update__mutmut_63", "ReimbursementRecord.objects.filter(case=case)",
+               "the records of a case are in the case's tenant, and the scoped manager fences the tenant too: "
+               "the tenant filter is a second fence that selects nothing more"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
