@@ -128,10 +128,23 @@ def test_units_returned_to_inventory_on_a_closed_case_are_noted(acme_amazon, sta
 def test_a_transition_is_refused_when_the_case_moved_since_it_was_seen(acme_amazon, staff_user):
     case = make_case(acme_amazon, units_claimed=2)
     add_record(case, "20.00", cash=1)
-    with pytest.raises(TransitionNotAllowed, match="changed to Partially Reimbursed meanwhile"):
+    with pytest.raises(TransitionNotAllowed) as refusal:
         case_transition(case=refreshed(case), to_status=S.NOT_ELIGIBLE, actor=staff_user,
                         reason="Denied", expected_status=S.OPEN)
+    assert str(refusal.value) == (
+        f"Case {case.marketplace_case_id} cannot go from Partially Reimbursed to Not Eligible: "
+        "it changed to Partially Reimbursed meanwhile; look at it again")
+    assert refusal.value.to_status == S.NOT_ELIGIBLE
     assert refreshed(case).status == S.PARTIALLY_REIMBURSED
+
+
+def test_a_transition_of_a_case_whose_tenant_was_changed_in_memory_finds_no_case(acme_amazon, globex, staff_user):
+    case = make_case(acme_amazon)
+    before = case_state(case)
+    case.tenant_id = globex.pk
+    with pytest.raises(Case.DoesNotExist):
+        case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    assert case_state(case) == before
 
 
 def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
