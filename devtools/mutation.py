@@ -125,9 +125,14 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_update__mutmut_63", "ReimbursementRecord.objects.filter(case=case)",
                "the records of a case are in the case's tenant, and the scoped manager fences the tenant too: "
                "the tenant filter is a second fence that selects nothing more"),
-    Equivalent("cases.services.x_case_transition__mutmut_19", "STAFF_TRANSITIONS.get(locked.status, None)",
-               "every status a case can have is a key of STAFF_TRANSITIONS (the 25 steps of "
-               "`test_staff_may_take_exactly_the_agreed_steps` start from each), so the default is never used"),
+    *(Equivalent(f"cases.services.x_case_transition__mutmut_{n}", line,
+                 "every status a case can have is a key of STAFF_TRANSITIONS (the 25 steps of "
+                 "`test_staff_may_take_exactly_the_agreed_steps` start from each), so the default is never used")
+      for n, line in ((19, "STAFF_TRANSITIONS.get(locked.status, None)"),
+                      (21, "STAFF_TRANSITIONS.get(locked.status, )"))),
+    Equivalent("cases.services.x_case_transition__mutmut_51", "locked.save(update_fields=None)",
+               "`locked` was read with SELECT ... FOR UPDATE after the account's lock, which every writer takes: "
+               "the fields it writes back besides status and closed_on are the stored values"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
