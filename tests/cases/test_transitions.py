@@ -154,6 +154,7 @@ def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
     assert case.closed_on is not None
     event = CaseEvent.objects.filter(case=case).latest("id")
     assert (event.from_status, event.to_status, event.reason) == (S.OPEN, S.NOT_ELIGIBLE, "Amazon denied: no proof")
+    assert (event.source, event.actor) == (EventSource.STAFF, staff_user)
 
 
 @pytest.mark.parametrize("to_status", [S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED])
