@@ -133,6 +133,8 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_transition__mutmut_51", "locked.save(update_fields=None)",
                "`locked` was read with SELECT ... FOR UPDATE after the account's lock, which every writer takes: "
                "the fields it writes back besides status and closed_on are the stored values"),
+    *(Equivalent(f"cases.services.x__records_attach__mutmut_{n}", line, _SQL_CASE)
+      for n, line in ((4, "r.id = any("), (12, "c.id = any("))),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
