@@ -135,6 +135,10 @@ EQUIVALENT: list[Equivalent] = [
                "the fields it writes back besides status and closed_on are the stored values"),
     *(Equivalent(f"cases.services.x__records_attach__mutmut_{n}", line, _SQL_CASE)
       for n, line in ((4, "r.id = any("), (12, "c.id = any("))),
+    Equivalent("cases.services.x_case_create__mutmut_10", "seller_account_lock(seller_account_id=None)",
+               "`records_match`, called in the same transaction before anything is committed, takes the same "
+               "account's lock: the new case is seen by no one before the lock is held, and a writer holding "
+               "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
