@@ -139,6 +139,8 @@ EQUIVALENT: list[Equivalent] = [
                "`records_match`, called in the same transaction before anything is committed, takes the same "
                "account's lock: the new case is seen by no one before the lock is held, and a writer holding "
                "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
+    Equivalent("cases.services.x_case_create__mutmut_25", "case=case, to_status=S.OPEN, source=source",
+               "`from_status` left out is saved as its field's default, the empty string the call gave"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
