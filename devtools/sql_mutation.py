@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation" / "sql"
-LINKED = ["accounts", "casetracker", "dashboard", "devtools", "jobs", "sync", "templates", "static", "manage.py",
+LINKED = ["accounts", "casetracker", "dashboard", "devtools", "jobs", "monitoring", "sync", "templates", "static", "manage.py",
           "pytest.ini"]
 COPIED = ["cases", "tests"]
 """Copied when the run starts, so that editing the project meanwhile does not change the run."""

@@ -4,7 +4,9 @@ Eight cases, three per page, with ties in every column but the case ID: a page t
 starts over shows up as a difference with the order the database gives for the same sort.
 """
 
+import base64
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -149,3 +151,97 @@ def test_a_cursor_of_another_sort_opens_the_first_page_of_the_sort_asked_for(ali
 
     assert _ids(other) == _database_order(acme, "-claimed")[:PER_PAGE]
     assert other.context["previous_url"] is None
+
+
+# The cursor itself, without a request: what the pager writes reads back; what it never writes is refused.
+
+def _token(*parts) -> str:
+    payload = json.dumps(list(parts), separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(("param", "expected"), [
+    ("claimed", ("claimed", "claimed_amount", False)),
+    ("-claimed", ("claimed", "claimed_amount", True)),
+    ("  -claimed ", ("claimed", "claimed_amount", True)),
+    ("", ("date_filed", "date_filed", True)),
+    (None, ("date_filed", "date_filed", True)),
+    ("-nonsense", ("date_filed", "date_filed", True)),
+])
+def test_a_sort_parameter_reads_as_its_column_and_direction_or_the_default(param, expected):
+    sort = pagination.sort_parse(param, columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    assert (sort.alias, sort.column, sort.descending) == expected
+    assert sort.param == (f"-{sort.alias}" if sort.descending else sort.alias)
+
+
+def test_a_sort_orders_by_its_column_then_id_and_reverses_both():
+    ascending, descending = pagination.Sort("claimed", "claimed_amount", False), pagination.Sort(
+        "claimed", "claimed_amount", True)
+    assert ascending.ordering() == ["claimed_amount", "id"]
+    assert ascending.ordering(reverse=True) == ["-claimed_amount", "-id"]
+    assert descending.ordering() == ["-claimed_amount", "-id"]
+    assert descending.ordering(reverse=True) == ["claimed_amount", "id"]
+
+
+@pytest.mark.parametrize(("sort", "value"), [
+    ("-date_filed", dt.date(2026, 1, 5)),
+    ("last_update", dt.datetime(2026, 1, 5, 1, 2, 3, tzinfo=dt.UTC)),
+    ("claimed", Decimal("20.50")),
+    ("case_id", "1000000001"),
+])
+@pytest.mark.parametrize("after", [True, False])
+def test_a_cursor_reads_back_as_the_sort_direction_and_row_it_was_written_for(sort, value, after):
+    parsed = pagination.sort_parse(sort, columns=SORT_COLUMNS, default=DEFAULT_SORT)
+    row = Case(pk=42, **{parsed.column: value})
+
+    token = pagination.cursor_encode(sort=parsed, after=after, row=row)
+
+    assert "=" not in token
+    cursor = pagination.cursor_decode(token)
+    assert cursor == pagination.Cursor(sort, after, value.isoformat() if isinstance(value, dt.date) else str(value), 42)
+    assert pagination.cursor_value(model=Case, column=parsed.column, text=cursor.value) == value
+
+
+@pytest.mark.parametrize("pk", [1, pagination.MAX_ID])
+def test_a_cursor_accepts_every_id_a_bigint_holds(pk):
+    assert pagination.cursor_decode(_token("claimed", "b", "1.00", pk)).id == pk
+
+
+@pytest.mark.parametrize("token", [
+    None, "", "last", _token("claimed", "x", "1.00", 1), _token("claimed", "a", 1, 1), _token(1, "a", "1.00", 1),
+    _token("claimed", "a", "1.00", 0), _token("claimed", "a", "1.00", pagination.MAX_ID + 1),
+    _token("claimed", "a", "1.00", True), _token("claimed", "a", "1.00", "1"), _token("claimed", "a", "1.00"),
+    "%%%", "A" * (pagination.MAX_TOKEN + 1),
+])
+def test_a_cursor_the_pager_never_writes_reads_as_none(token):
+    assert pagination.cursor_decode(token) is None
+
+
+def test_a_cursor_exactly_as_long_as_the_limit_still_reads():
+    overhead = len(json.dumps(["case_id", "a", "", 1], separators=(",", ":")))
+    token = _token("case_id", "a", "9" * (pagination.MAX_TOKEN * 3 // 4 - overhead), 1)
+    assert len(token) == pagination.MAX_TOKEN
+    assert pagination.cursor_decode(token).id == 1
+
+
+@pytest.mark.parametrize(("column", "text", "message"), [
+    ("marketplace_case_id", "10\x0000", "marketplace_case_id: a NUL character"),
+    ("marketplace_case_id", "9" * 65, "marketplace_case_id: longer than 64 characters"),
+    ("marketplace_case_id", "\ud800", "marketplace_case_id: not encodable as UTF-8"),
+    ("claimed_amount", "NaN", "claimed_amount: 'NaN' is not a DecimalField"),
+    ("claimed_amount", "0.001", "claimed_amount: '0.001' is not a DecimalField"),
+    ("claimed_amount", "1" * 13 + ".00", "is not a DecimalField"),
+    ("date_filed", "2026-13-01", "date_filed: '2026-13-01' is not a DateField"),
+    ("updated_at", "2026-01-01T00:00:00", "updated_at: a timestamp without a time zone"),
+    ("updated_at", "soon", "updated_at: 'soon' is not a DateTimeField"),
+])
+def test_a_cursor_value_no_row_could_hold_is_refused_with_its_reason(column, text, message):
+    with pytest.raises(pagination.CursorValueError) as refused:
+        pagination.cursor_value(model=Case, column=column, text=text)
+    assert message in str(refused.value)
+
+
+def test_a_cursor_value_at_the_columns_limits_is_accepted():
+    assert pagination.cursor_value(model=Case, column="marketplace_case_id", text="9" * 64) == "9" * 64
+    assert pagination.cursor_value(model=Case, column="claimed_amount", text="999999999999.99") == Decimal(
+        "999999999999.99")

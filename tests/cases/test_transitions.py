@@ -5,10 +5,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, EventSource, ReimbursementRecord
 from cases.records import record_add_manual
-from cases.services import TransitionNotAllowed, case_transition, case_update, cases_recompute, records_match
+from cases.services import (
+    RecomputeResult, TransitionNotAllowed, allowed_staff_targets, case_transition, case_update, cases_recompute,
+    records_match,
+)
 from tests.factories import add_record, make_case, make_seller_account
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -27,6 +31,46 @@ def test_a_new_case_is_open_with_a_history_entry(acme_amazon, staff_user):
     assert case.status == S.OPEN
     event = CaseEvent.objects.get(case=case)
     assert (event.from_status, event.to_status, event.actor) == ("", S.OPEN, staff_user)
+    assert (event.source, event.reason) == (EventSource.STAFF, "Case filed")
+
+
+def test_a_case_filed_without_a_person_is_noted_as_the_systems(acme_amazon):
+    event = CaseEvent.objects.get(case=make_case(acme_amazon))
+    assert (event.source, event.actor, event.reason) == (EventSource.SYSTEM, None, "Case filed")
+
+
+def test_a_case_filed_after_its_reimbursement_was_reported_counts_it_and_says_so(acme_amazon, staff_user):
+    record = add_record(acme_amazon, "20.00", cash=1, case_reference="5555555555")
+
+    case = make_case(acme_amazon, actor=staff_user, marketplace_case_id="5555555555", units_claimed=2)
+
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
+    assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
+    latest = CaseEvent.objects.filter(case=case).latest("id")
+    assert (latest.from_status, latest.to_status, latest.source, latest.actor) == (
+        S.OPEN, S.PARTIALLY_REIMBURSED, EventSource.STAFF, staff_user)
+    assert latest.reason.startswith("Reimbursements reported before the case was recorded")
+
+
+def test_matching_says_how_many_cases_and_statuses_changed_and_a_second_run_changes_nothing(acme_amazon):
+    case = make_case(acme_amazon, units_claimed=2)
+    other = make_case(acme_amazon, units_claimed=2)
+    records = [add_record(acme_amazon, "20.00", cash=1, case_reference=c.marketplace_case_id) for c in (case, other)]
+    ReimbursementRecord.objects.filter(pk__in=[r.pk for r in records]).update(case=None)
+    cases_recompute(case_ids=[case.pk, other.pk], source=EventSource.SYNC, reason="Records taken away")
+
+    first = records_match(seller_account_id=acme_amazon.pk, case_ids=[case.pk, other.pk], source=EventSource.SYNC,
+                          reason="Report")
+    again = records_match(seller_account_id=acme_amazon.pk, case_ids=[case.pk, other.pk], source=EventSource.SYNC,
+                          reason="Report")
+
+    assert (first, again) == (RecomputeResult(2, 2), RecomputeResult(0, 0))
+    assert cases_recompute(case_ids=[], source=EventSource.SYNC, reason="Nothing") == RecomputeResult(0, 0)
+
+
+def test_matching_without_records_or_cases_to_look_at_is_refused(acme_amazon):
+    with pytest.raises(ValueError, match="^records_match needs record_ids or case_ids$"):
+        records_match(seller_account_id=acme_amazon.pk, source=EventSource.SYNC, reason="Report")
 
 
 def test_part_of_the_units_makes_it_partially_reimbursed(acme_amazon):
@@ -85,10 +129,23 @@ def test_units_returned_to_inventory_on_a_closed_case_are_noted(acme_amazon, sta
 def test_a_transition_is_refused_when_the_case_moved_since_it_was_seen(acme_amazon, staff_user):
     case = make_case(acme_amazon, units_claimed=2)
     add_record(case, "20.00", cash=1)
-    with pytest.raises(TransitionNotAllowed, match="changed to Partially Reimbursed meanwhile"):
+    with pytest.raises(TransitionNotAllowed) as refusal:
         case_transition(case=refreshed(case), to_status=S.NOT_ELIGIBLE, actor=staff_user,
                         reason="Denied", expected_status=S.OPEN)
+    assert str(refusal.value) == (
+        f"Case {case.marketplace_case_id} cannot go from Partially Reimbursed to Not Eligible: "
+        "it changed to Partially Reimbursed meanwhile; look at it again")
+    assert refusal.value.to_status == S.NOT_ELIGIBLE
     assert refreshed(case).status == S.PARTIALLY_REIMBURSED
+
+
+def test_a_transition_of_a_case_whose_tenant_was_changed_in_memory_finds_no_case(acme_amazon, globex, staff_user):
+    case = make_case(acme_amazon)
+    before = case_state(case)
+    case.tenant_id = globex.pk
+    with pytest.raises(Case.DoesNotExist):
+        case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
+    assert case_state(case) == before
 
 
 def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
@@ -98,13 +155,16 @@ def test_staff_records_not_eligible_with_a_reason(acme_amazon, staff_user):
     assert case.closed_on is not None
     event = CaseEvent.objects.filter(case=case).latest("id")
     assert (event.from_status, event.to_status, event.reason) == (S.OPEN, S.NOT_ELIGIBLE, "Amazon denied: no proof")
+    assert (event.source, event.actor) == (EventSource.STAFF, staff_user)
 
 
 @pytest.mark.parametrize("to_status", [S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED])
 def test_staff_cannot_type_in_a_reimbursed_status(acme_amazon, staff_user, to_status):
     case = make_case(acme_amazon)
-    with pytest.raises(TransitionNotAllowed, match="comes from the marketplace"):
+    with pytest.raises(TransitionNotAllowed) as refusal:
         case_transition(case=case, to_status=to_status, actor=staff_user, reason="x")
+    assert str(refusal.value).endswith(
+        f"cannot go from Open to {S(to_status).label}: that status comes from the marketplace's reimbursements")
     assert refreshed(case).status == S.OPEN
 
 
@@ -172,6 +232,16 @@ def test_staff_may_take_exactly_the_agreed_steps(acme_amazon, staff_user, from_s
         assert case_state(case) == before
 
 
+@pytest.mark.parametrize("status", list(S))
+def test_the_staff_form_offers_exactly_the_agreed_steps_in_a_stable_order(status):
+    assert allowed_staff_targets(status) == sorted(STAFF_STEPS[status])
+
+
+def test_the_staff_form_offers_no_step_from_a_status_it_does_not_know():
+    assert allowed_staff_targets("") == []
+    assert allowed_staff_targets("lost_in_space") == []
+
+
 def test_a_reimbursement_on_a_closed_case_counts_and_is_noted(acme_amazon, staff_user):
     case = make_case(acme_amazon, units_claimed=2)
     case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Gave up")
@@ -192,6 +262,25 @@ def test_reopening_takes_the_status_the_records_give(acme_amazon, staff_user):
     case = case_transition(case=refreshed(case), to_status=S.OPEN, actor=staff_user, reason="Amazon reopened")
     assert case.status == S.PARTIALLY_REIMBURSED
     assert case.closed_on is None
+    reopened, followed = CaseEvent.objects.filter(case=case).order_by("-id")[:2][::-1]
+    assert (reopened.from_status, reopened.to_status, reopened.reason) == (S.CLOSED, S.OPEN, "Amazon reopened")
+    assert (followed.from_status, followed.to_status, followed.actor) == (S.OPEN, S.PARTIALLY_REIMBURSED, staff_user)
+    assert followed.reason.startswith("Reopened: status follows the reimbursements recorded")
+
+
+def test_a_case_closed_after_being_found_not_eligible_is_closed_on_the_day_of_that_later_answer(
+        acme_amazon, staff_user):
+    today = timezone.localdate()
+    case = make_case(acme_amazon, date_filed=today - dt.timedelta(days=60))
+    case = case_transition(case=case, to_status=S.NOT_ELIGIBLE, actor=staff_user, reason="Denied",
+                           answered_on=today - dt.timedelta(days=30))
+
+    case = case_transition(case=refreshed(case), to_status=S.CLOSED, actor=staff_user, reason="  Gave up  ",
+                           answered_on=today - dt.timedelta(days=2))
+
+    closing = CaseEvent.objects.filter(case=case).latest("id")
+    assert case.closed_on == closing.happened_on == today - dt.timedelta(days=2), "the case and its timeline agree"
+    assert closing.reason == "Gave up"
 
 
 def test_history_is_never_deleted(acme_amazon):
@@ -243,6 +332,24 @@ def test_correcting_a_case_id_attaches_the_reimbursements_reported_under_it(acme
     case = case_update(case=case, actor=staff_user, reason="Typo in the case ID")
     assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
     assert (case.status, case.recovered_amount) == (S.PARTIALLY_REIMBURSED, Decimal("20.00"))
+    corrected, moved = CaseEvent.objects.filter(case=case).order_by("-id")[:2][::-1]
+    assert (corrected.source, corrected.actor, corrected.from_status, corrected.to_status) == (
+        EventSource.STAFF, staff_user, S.OPEN, S.OPEN)
+    assert corrected.reason.startswith("Claim corrected (") and corrected.reason.endswith("): Typo in the case ID")
+    assert (moved.to_status, moved.record_id, moved.actor) == (S.PARTIALLY_REIMBURSED, record.pk, staff_user)
+
+
+def test_a_status_moved_by_a_corrected_claim_names_no_record_as_its_cause(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    record = add_record(case, "20.00", cash=1)
+    edited = refreshed(case)
+    edited.units_claimed, edited.claimed_amount = 1, Decimal("20.00")
+
+    case = case_update(case=edited, actor=staff_user, reason="Only one unit was lost")
+
+    moved = CaseEvent.objects.filter(case=case).latest("id")
+    assert (moved.from_status, moved.to_status, moved.record_id) == (S.PARTIALLY_REIMBURSED, S.FULLY_REIMBURSED, None)
+    assert ReimbursementRecord.objects.get(pk=record.pk).case_id == case.pk
 
 
 def test_correcting_a_wrong_case_id_releases_the_records_of_the_old_one(acme_amazon, staff_user):

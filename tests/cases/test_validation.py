@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_scopes import scope
 
 from accounts.currencies import account_currencies
 from cases.models import Case, CaseEvent, CaseStatus, ReimbursementRecord
@@ -161,3 +162,30 @@ def test_a_transition_to_no_status_at_all_is_refused_with_a_plain_error(acme_ama
     with pytest.raises(TransitionNotAllowed, match="cannot go from Open to '': that is not a step"):
         case_transition(case=case, to_status="", actor=staff_user, reason="Clicked too fast")
     assert Case.objects.get(pk=case.pk).status == S.OPEN
+
+
+def test_a_claim_change_without_any_reason_given_is_refused(acme_amazon, staff_user):
+    case = make_case(acme_amazon, units_claimed=2)
+    before = database_state(case)
+    edited = Case.objects.get(pk=case.pk)
+    edited.units_claimed = 3
+    with pytest.raises(CaseRefused) as refusal:
+        case_update(case=edited, actor=staff_user)
+    assert refused_fields(refusal) == {"edit_reason"}
+    assert database_state(case) == before
+
+
+def test_an_edit_of_a_case_whose_tenant_was_changed_in_memory_finds_no_case_and_writes_nothing(
+    acme_amazon, globex, staff_user,
+):
+    """The edit looks the case up by id and by the tenant the case says it belongs to: a case object
+    pointing at another tenant is missing, not written as that tenant's."""
+    case = make_case(acme_amazon, units_claimed=2)
+    before = database_state(case)
+    edited = Case.objects.get(pk=case.pk)
+    edited.tenant_id, edited.units_claimed = globex.pk, 3
+    with pytest.raises(Case.DoesNotExist):
+        case_update(case=edited, actor=staff_user, reason="Three units")
+    assert database_state(case) == before
+    with scope(tenant=globex):
+        assert not CaseEvent.objects.exists()

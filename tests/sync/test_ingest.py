@@ -1,6 +1,7 @@
 import contextvars
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -259,29 +260,50 @@ def test_an_import_completes_a_run_created_before_it(lost_case):
     assert done.pk == run.pk and SyncRun.objects.get().status == RunStatus.SUCCEEDED
 
 
+def sessions_waiting_for_the_accounts_lock(observer, account) -> int:
+    """Sessions whose request for the seller account's advisory lock is queued, not granted (pg_locks
+    keeps a two-integer advisory key as classid, objid with objsubid 2)."""
+    return observer.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = %s AND objid = %s AND objsubid = 2",
+        [LockNamespace.SELLER_ACCOUNT, account.pk]).fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_ingestion_waits_while_another_holds_the_accounts_lock(lost_case):
+    """The ingestion is shown queued on the account's lock in pg_locks, with nothing written, for as long
+    as another session holds the lock; once that session lets go, it goes through."""
     account = lost_case.seller_account
-    finished = threading.Event()
+    outcome = []
 
     def ingest_in_another_thread():
         try:
-            ingest(account, "report_basic.tsv")
-            finished.set()
+            outcome.append(ingest(account, "report_basic.tsv"))
         finally:
             connection.close()
 
     database = connection.settings_dict
-    with psycopg.connect(host=database["HOST"] or None, port=database["PORT"] or None,
-                         dbname=database["NAME"], user=database["USER"] or None) as other:
-        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
+    settings = {"host": database["HOST"] or None, "port": database["PORT"] or None, "dbname": database["NAME"],
+                "user": database["USER"] or None}
+    with psycopg.connect(**settings) as holder, psycopg.connect(**settings, autocommit=True) as observer:
+        holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
         # in this test's context: its tenant's scope, which the database's row-level security follows
         worker = threading.Thread(target=contextvars.copy_context().run, args=[ingest_in_another_thread])
         worker.start()
-        assert not finished.wait(timeout=1.0)
-        other.rollback()
-    worker.join(timeout=30)
-    assert finished.is_set()
+        deadline = time.monotonic() + 30
+        while not sessions_waiting_for_the_accounts_lock(observer, account):
+            assert worker.is_alive(), "the ingestion finished without waiting for the account's lock"
+            assert time.monotonic() < deadline, "the ingestion never queued for the account's lock"
+            time.sleep(0.05)
+
+        assert worker.is_alive() and not outcome
+        assert not ReimbursementRecord.objects.exists()
+        holder.rollback()
+        worker.join(timeout=30)
+
+        assert not worker.is_alive() and outcome[0].rows_new == 4
+        assert sessions_waiting_for_the_accounts_lock(observer, account) == 0
     assert ReimbursementRecord.objects.count() == 4
 
 
