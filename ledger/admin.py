@@ -33,7 +33,7 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in OpportunityState.values:
-            return queryset.filter(state=self.value())
+            return queryset.in_state(self.value(), today=timezone.localdate())
         return queryset
 
 

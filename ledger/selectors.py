@@ -28,7 +28,7 @@ def opportunity_list(*, tenant: Tenant, today: dt.date, state: str = "", claim_t
     if claim_type:
         opportunities = opportunities.filter(claim_type=claim_type)
     if state:
-        opportunities = opportunities.filter(state=state)
+        opportunities = opportunities.in_state(state, today=today)
     return opportunities.order_by("window_closes_on", "-amount", "id")
 
 

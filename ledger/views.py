@@ -43,7 +43,7 @@ def _filtered(request, tenant, today):
     account = form.accounts.get(data.get("account")) if data.get("account") else None
     base = opportunity_list(tenant=tenant, today=today, claim_type=data.get("type", ""), seller_account=account)
     state = data.get("state", "")
-    return form, seller_accounts, base, (base.filter(state=state) if state else base)
+    return form, seller_accounts, base, (base.in_state(state, today=today) if state else base)
 
 
 def closes_text(opportunity: Opportunity, today) -> str:

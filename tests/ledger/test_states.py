@@ -135,3 +135,34 @@ def test_overriding_a_derived_claim_deadline_needs_a_reason_which_the_history_ke
     case_update(case=case, actor=sam, reason="Amazon granted an extension")
     assert Case.objects.get().claim_deadline == lost_two.window_closes_on + dt.timedelta(days=5)
     assert "Amazon granted an extension" in CaseEvent.objects.order_by("id").last().reason
+
+
+def test_the_state_filter_on_columns_agrees_with_the_computed_state_on_a_mixed_set(acme_amazon, sam):
+    """`in_state` (plain conditions the page's index can serve) and `with_state` (the rule, computed) pick the
+    same opportunities for every state, on days across the windows' edges."""
+    import_rows(acme_amazon, [
+        row(fnsku="X000000001", ref="R1", on=days_ago(10)),
+        row(fnsku="X000000002", ref="R2", on=days_ago(40)),
+        row(fnsku="X000000003", ref="R3", on=days_ago(100)),
+        row(fnsku="X000000004", ref="R4", on=days_ago(40)),
+        row(fnsku="X000000005", ref="R5", on=days_ago(40)),
+        row(fnsku="X000000006", ref="R6", on=days_ago(40)),
+    ])
+    import_rows(acme_amazon, [row(fnsku="X000000004", reason="F", quantity=1, ref="F4", on=days_ago(3))],
+                source="found.tsv")
+    opportunity_dismiss(opportunity=Opportunity.objects.get(fnsku="X000000005"), actor=sam, reason="duplicate")
+    to_claim = Opportunity.objects.get(fnsku="X000000006")
+    draft = case_from_opportunity(to_claim)
+    draft.marketplace_case_id, draft.claimed_amount, draft.currency = "9000000006", Decimal("12.00"), "USD"
+    opportunity_claim(opportunity=to_claim, case=draft, actor=sam)
+    ready = Opportunity.objects.get(fnsku="X000000002")
+    days = [dt.date.today(), ready.window_opens_on - dt.timedelta(days=1), ready.window_opens_on,
+            ready.window_closes_on, ready.window_closes_on + dt.timedelta(days=1)]
+    seen = set()
+    for today in days:
+        computed = Opportunity.objects.with_state(today=today)
+        for each in S.values:
+            picked = set(Opportunity.objects.in_state(each, today=today).values_list("fnsku", flat=True))
+            assert picked == set(computed.filter(state=each).values_list("fnsku", flat=True)), (today, each)
+            seen |= {each} if picked else set()
+    assert seen == set(S.values)
