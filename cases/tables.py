@@ -11,8 +11,8 @@ import datetime as dt
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -79,6 +79,16 @@ class KeysetTable(tables.Table):
             for column in self.columns
         ]
         return [[(attrs, render(record)) for attrs, render in columns] for record in self.records]
+
+    def body_rows(self) -> str:
+        """The body's rows as one piece of HTML, as the template's loop over `cells` would write them
+        (`<td ATTRS>CELL</td>`, each cell escaped and localized like `{{ cell }}`): a template loop over
+        400 cells cost a tenth of a list page's Python time."""
+        rows = []
+        for row in self.cells():
+            tds = "".join(f"<td {attrs}>{conditional_escape(formats.localize(cell))}</td>" for attrs, cell in row)
+            rows.append(f"\n  <tr>{tds}</tr>\n")
+        return mark_safe("".join(rows))
 
     case_id = tables.Column("Case ID", accessor="marketplace_case_id", empty_values=())
     type = tables.Column("Type", accessor="reimbursement_type", empty_values=())
