@@ -11,8 +11,8 @@ import datetime as dt
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -67,6 +67,7 @@ class KeysetTable(tables.Table):
         self.tenant = tenant
         self.records = rows
         self.language = get_language()
+        self._dates = {}
         super().__init__(rows, order_by=sort, **kwargs)
 
     def cells(self) -> list[list[tuple[str, str]]]:
@@ -79,6 +80,24 @@ class KeysetTable(tables.Table):
             for column in self.columns
         ]
         return [[(attrs, render(record)) for attrs, render in columns] for record in self.records]
+
+    def body_rows(self) -> str:
+        """The body's rows as one piece of HTML, as the template's loop over `cells` would write them
+        (`<td ATTRS>CELL</td>`, each cell escaped and localized like `{{ cell }}`): a template loop over
+        400 cells cost a tenth of a list page's Python time."""
+        rows = []
+        for row in self.cells():
+            tds = "".join(f"<td {attrs}>{conditional_escape(formats.localize(cell))}</td>" for attrs, cell in row)
+            rows.append(f"\n  <tr>{tds}</tr>\n")
+        return mark_safe("".join(rows))
+
+    def date_cell(self, value) -> str:
+        """`short_date`, each date formatted once per page: the rows of a page share their dates."""
+        if isinstance(value, dt.datetime):
+            value = timezone.localdate(value)
+        if value not in self._dates:
+            self._dates[value] = short_date(value)
+        return self._dates[value]
 
     case_id = tables.Column("Case ID", accessor="marketplace_case_id", empty_values=())
     type = tables.Column("Type", accessor="reimbursement_type", empty_values=())
@@ -123,10 +142,10 @@ class OverallCaseTable(KeysetTable):
     last_update = tables.Column("Last update", accessor="last_event_on", empty_values=())
 
     def render_date_filed(self, record):
-        return short_date(record.date_filed)
+        return self.date_cell(record.date_filed)
 
     def render_last_update(self, record):
-        return short_date(record.last_event_on)
+        return self.date_cell(record.last_event_on)
 
     class Meta(KeysetTable.Meta):
         pass
@@ -149,7 +168,7 @@ class ReimbursedCaseTable(KeysetTable):
         return record.units_reimbursed_inventory
 
     def render_last_reimbursed(self, record):
-        return short_date(record.last_reimbursed_on)
+        return self.date_cell(record.last_reimbursed_on)
 
     class Meta(KeysetTable.Meta):
         pass
