@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import StaffView
-from tests.factories import make_case, make_user
+from accounts.rls import across_tenants
+from accounts.roles import staff_group_ensure
+from tests.factories import make_case, make_team, make_user
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -48,6 +50,18 @@ def test_staff_without_the_permission_to_view_cases_get_404(client, acme, acme_c
     login_verified(client, make_user("newcomer", is_staff=True))
     assert client.get(reverse("cases:overall", args=[acme.slug])).status_code == 404
     assert not StaffView.objects.exists()
+
+
+def test_staff_of_another_team_get_404_like_anyone_else(client, acme, globex, acme_case):
+    staff = make_user("gina", is_staff=True)
+    staff.groups.add(staff_group_ensure())
+    make_team("Globex only", members=[staff], tenants=[globex])
+    login_verified(client, staff)
+
+    assert client.get(reverse("cases:overall", args=[acme.slug])).status_code == 404
+    assert client.get(reverse("cases:overall", args=[globex.slug])).status_code == 200
+    with across_tenants(reason="test: the log of both tenants"):
+        assert list(StaffView.objects.values_list("tenant__slug", flat=True)) == [globex.slug]
 
 
 def test_a_members_own_visit_is_not_a_staff_view(alice_client, acme, acme_case):
