@@ -32,8 +32,8 @@ from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
-PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "monitoring", "sync", "templates", "static",
-           "tests", "manage.py", "pytest.ini"]
+PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "ledger", "monitoring", "sync",
+           "templates", "static", "tests", "manage.py", "pytest.ini"]
 PYTEST_ARGS = ["-m", "not browser and not worker", "-p", "no:cacheprovider", "--reuse-db"]
 
 MODULES: dict[str, list[str]] = {
@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "cases/records.py": [
         "tests/cases/test_records.py", "tests/cases/test_voids.py", "tests/sync/test_ingest.py", "tests/cases/test_locks.py",
-        "tests/cases/test_transitions.py",
+        "tests/cases/test_transitions.py", "tests/sync/test_bad_report_files.py",
     ],
     "cases/voids.py": ["tests/cases/test_voids.py", "tests/cases/test_admin.py", "tests/cases/test_locks.py"],
     "cases/rollups.py": ["tests/cases/test_rollups.py"],
