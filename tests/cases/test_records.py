@@ -108,7 +108,9 @@ def test_the_admin_form_posted_twice_adds_one_record_and_names_it_the_second_tim
 
     assert again.status_code == 200
     errors = str(again.context["adminform"].form.non_field_errors())
-    assert f"already recorded: record {record.pk} (reimbursement 5001, case 1000000001, 20.00 USD" in errors
+    assert (f"This reimbursement is already recorded: record {record.pk} (reimbursement 5001, case 1000000001, "
+            "20.00 USD") in errors
+    assert "Nothing was added; to correct that record, void it and enter the right one." in errors
     assert money_snapshot() == before
     assert refreshed(lost_case).recovered_amount == Decimal("20.00")
 
