@@ -169,6 +169,16 @@ def test_crafted_lines_just_under_the_amount_a_case_holds_are_stored(acme_amazon
     assert Case.objects.get(pk=lost_case.pk).recovered_amount == Decimal("999999999999.99")
 
 
+def test_a_case_at_the_most_units_it_holds_is_refused_for_going_below_zero_not_for_its_units(acme_amazon, lost_case):
+    before = snapshot()
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("-500.00"), quantity_cash=2**31 - 1))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (2, "amount-total")
+    assert "would recover -500.00 USD: below zero" in problem.message
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("name, field, label", [
     ("quantity_cash", "quantity-reimbursed-cash", "2147483648 cash and 0 inventory"),
     ("quantity_inventory", "quantity-reimbursed-inventory", "2 cash and 2147483648 inventory"),
