@@ -179,14 +179,16 @@ def test_a_case_at_the_most_units_it_holds_is_refused_for_going_below_zero_not_f
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("name, field, label", [
-    ("quantity_cash", "quantity-reimbursed-cash", "2147483648 cash and 0 inventory"),
-    ("quantity_inventory", "quantity-reimbursed-inventory", "2 cash and 2147483648 inventory"),
-])
-def test_crafted_lines_cannot_take_a_case_past_the_units_a_case_holds(acme_amazon, lost_case, name, field, label):
+@pytest.mark.parametrize("units, field, label", [
+    ([(2**30, 0), (2**30, 0)], "quantity-reimbursed-cash", "2147483648 cash and 0 inventory"),
+    ([(1, 2**30), (1, 2**30)], "quantity-reimbursed-inventory", "2 cash and 2147483648 inventory"),
+    ([(2**31 - 2, 2**30), (1, 2**30)], "quantity-reimbursed-inventory", "2147483647 cash and 2147483648 inventory"),
+], ids=["cash", "inventory", "inventory-with-cash-at-the-limit"])
+def test_crafted_lines_cannot_take_a_case_past_the_units_a_case_holds(acme_amazon, lost_case, units, field, label):
     before = snapshot()
     with pytest.raises(StagedLinesRefused) as refused:
-        insert_crafted(acme_amazon, crafted_line(2, **{name: 2**30}), crafted_line(3, **{name: 2**30}))
+        insert_crafted(acme_amazon, *(crafted_line(line, quantity_cash=cash, quantity_inventory=inventory)
+                                      for line, (cash, inventory) in enumerate(units, start=2)))
     (problem,) = refused.value.problems
     assert (problem.line, problem.field) == (2, field)
     assert problem.message == f"case 1000000001 would have {label} units, more than a case can hold"
