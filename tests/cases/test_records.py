@@ -198,6 +198,18 @@ def test_a_later_report_with_one_more_identical_line_adds_just_that_line(lost_ca
     assert refreshed(lost_case).recovered_amount == Decimal("60.00")
 
 
+def test_a_report_pays_the_first_case_of_the_database_too(acme_amazon):
+    """The cases a report pays are recomputed chunk by chunk, each after the last case id: the very first
+    case (id 1) is in the first chunk."""
+    first = make_case(acme_amazon, id=1, marketplace_case_id="1000000001")
+
+    run = import_report(seller_account=acme_amazon, lines=report_lines()[:2], source="r", kind=RunKind.FILE)
+
+    assert (run.rows_new, run.rows_matched) == (1, 1)
+    assert refreshed(first).recovered_amount == Decimal("20.00")
+    assert refreshed(first).status == S.PARTIALLY_REIMBURSED
+
+
 def test_a_report_line_never_confirms_a_manual_record_that_staff_voided(sam, lost_case):
     account = lost_case.seller_account
     manual = record_add_manual(seller_account=account, actor=sam, **manual_fields())
