@@ -231,6 +231,7 @@ def test_a_cursor_exactly_as_long_as_the_limit_still_reads():
     ("claimed_amount", "NaN", "claimed_amount: 'NaN' is not a DecimalField"),
     ("claimed_amount", "0.001", "claimed_amount: '0.001' is not a DecimalField"),
     ("claimed_amount", "1" * 13 + ".00", "is not a DecimalField"),
+    ("claimed_amount", "x" * 60, f"claimed_amount: {'x' * 40!r} is not a DecimalField"),  # quoted up to 40
     ("date_filed", "2026-13-01", "date_filed: '2026-13-01' is not a DateField"),
     ("updated_at", "2026-01-01T00:00:00", "updated_at: a timestamp without a time zone"),
     ("updated_at", "soon", "updated_at: 'soon' is not a DateTimeField"),
