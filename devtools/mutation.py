@@ -141,6 +141,9 @@ EQUIVALENT: list[Equivalent] = [
                "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
     Equivalent("cases.services.x_case_create__mutmut_25", "case=case, to_status=S.OPEN, source=source",
                "`from_status` left out is saved as its field's default, the empty string the call gave"),
+    Equivalent("cases.pagination.x__text__mutmut_1", "(isinstance(value, dt.date)) and False",
+               "every sort column of a date is a DateField, and `str` of a date is its `isoformat()`; a "
+               "timestamp's `str` differs only by a space for the `T`, which `datetime.fromisoformat` reads too"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
