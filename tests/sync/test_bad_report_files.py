@@ -150,6 +150,15 @@ def test_a_crafted_line_cannot_drive_a_case_below_zero_without_a_reversal(acme_a
     assert snapshot() == before
 
 
+def test_lines_driving_a_case_below_zero_are_named_by_their_first_negative_line(acme_amazon, lost_case):
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("10.00")),
+                       crafted_line(3, amount_total=Decimal("-500.00")), crafted_line(4, amount_total=Decimal("-1.00")))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (3, "amount-total")
+    assert "would recover -491.00 USD: below zero" in problem.message
+
+
 def test_crafted_lines_cannot_take_a_case_past_the_amount_a_case_holds(acme_amazon, lost_case):
     before = snapshot()
     with pytest.raises(StagedLinesRefused) as refused:
