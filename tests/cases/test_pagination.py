@@ -202,6 +202,16 @@ def test_a_cursor_reads_back_as_the_sort_direction_and_row_it_was_written_for(so
     assert pagination.cursor_value(model=Case, column=parsed.column, text=cursor.value) == value
 
 
+def test_a_cursor_is_the_compact_json_of_its_sort_direction_key_and_id_unpadded():
+    """Its form is pinned: a link kept from yesterday's page still names the same row, and stays short."""
+    sort = pagination.sort_parse("-claimed", columns=SORT_COLUMNS, default=DEFAULT_SORT, prefixes=SORT_PREFIXES)
+    row = Case(pk=42, currency="USD", claimed_amount=Decimal("20.50"))
+
+    token = pagination.cursor_encode(sort=sort, after=False, row=row)
+
+    assert base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)) == b'["-claimed","b",["USD","20.50"],42]'
+
+
 @pytest.mark.parametrize("pk", [1, pagination.MAX_ID])
 def test_a_cursor_accepts_every_id_a_bigint_holds(pk):
     assert pagination.cursor_decode(_token("claimed", "b", "1.00", pk)).id == pk
