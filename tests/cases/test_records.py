@@ -322,6 +322,17 @@ def test_a_manual_record_that_would_overflow_the_case_units_is_refused_naming_th
     assert money_snapshot() == before
 
 
+def test_a_manual_record_is_held_to_its_own_accounts_case_not_one_with_the_same_id_elsewhere(sam, lost_case):
+    record_add_manual(seller_account=lost_case.seller_account, actor=sam, **huge_units(reimbursement_id="9001"))
+    other_account = make_seller_account(lost_case.tenant)
+    other_case = make_case(other_account, marketplace_case_id=lost_case.marketplace_case_id)
+
+    record = record_add_manual(seller_account=other_account, actor=sam, **huge_units(reimbursement_id="9002"))
+
+    assert record.case_id == other_case.pk
+    assert refreshed(other_case).units_reimbursed_cash == 2_000_000_000
+
+
 def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
     account = lost_case.seller_account
     big = {"amount_per_unit": Decimal("600000000000.00"), "amount_total": Decimal("600000000000.00")}
