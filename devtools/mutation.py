@@ -141,6 +141,18 @@ EQUIVALENT: list[Equivalent] = [
                "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
     Equivalent("cases.services.x_case_create__mutmut_25", "case=case, to_status=S.OPEN, source=source",
                "`from_status` left out is saved as its field's default, the empty string the call gave"),
+    *(Equivalent(f"cases.records.x_record_case_limit_problems__mutmut_{n}", line,
+                 "a missing case ID read as None instead of \"\" is just as false: no case is looked up either way")
+      for n, line in ((3, 'fields.get("case_reference", None)'), (5, 'fields.get("case_reference", )'))),
+    *(Equivalent(f"cases.records.x_record_case_limit_problems__mutmut_{n}", line,
+                 "a missing currency read as None, nothing or XXXX instead of \"\" finds no case either way: a "
+                 "case's currency is three capital letters (the `case_currency_iso` check)")
+      for n, line in ((10, 'fields.get("currency", None)'), (12, 'fields.get("currency", )'),
+                      (15, 'fields.get("currency", "XXXX")'))),
+    Equivalent("cases.records.x_record_case_limit_problems__mutmut_22",
+               "        seller_account=seller_account, marketplace_case_id=case_reference,",
+               "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
+               "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
     Equivalent("cases.pagination.x__text__mutmut_1", "(isinstance(value, dt.date)) and False",
                "every sort column of a date is a DateField, and `str` of a date is its `isoformat()`; a "
                "timestamp's `str` differs only by a space for the `T`, which `datetime.fromisoformat` reads too"),
