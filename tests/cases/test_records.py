@@ -333,6 +333,32 @@ def test_a_manual_record_is_held_to_its_own_accounts_case_not_one_with_the_same_
     assert refreshed(other_case).units_reimbursed_cash == 2_000_000_000
 
 
+def test_a_manual_record_is_held_to_the_case_it_names_not_another_case_of_the_account(sam, lost_case):
+    record_add_manual(seller_account=lost_case.seller_account, actor=sam, **huge_units(reimbursement_id="9001"))
+    other_case = make_case(lost_case.seller_account, marketplace_case_id="1000000002")
+
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam,
+                               **huge_units(reimbursement_id="9002", case_reference="1000000002"))
+
+    assert record.case_id == other_case.pk
+    assert refreshed(other_case).units_reimbursed_cash == 2_000_000_000
+
+
+def test_a_manual_record_taking_the_case_amount_to_exactly_its_limit_is_refused(sam, lost_case):
+    account = lost_case.seller_account
+    half = {"amount_per_unit": Decimal("500000000000.00"), "amount_total": Decimal("500000000000.00")}
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9001", **half))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9002", **half))
+
+    assert list(refused.value.message_dict) == ["amount_total"]
+    assert ("Case 1000000001 would recover 1000000000000.00 USD, more than a case can hold "
+            "(under 1,000,000,000,000): not a real reimbursement.") in refused.value.message_dict["amount_total"]
+    assert money_snapshot() == before
+
+
 def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
     account = lost_case.seller_account
     big = {"amount_per_unit": Decimal("600000000000.00"), "amount_total": Decimal("600000000000.00")}
