@@ -252,6 +252,18 @@ def test_a_cursor_value_no_row_could_hold_is_refused_with_its_reason(column, tex
     assert message in str(refused.value)
 
 
+@pytest.mark.parametrize(("sort", "value", "message"), [
+    ("claimed", "20.50", "claimed: a key of 1 value(s) for 2 column(s)"),
+    ("claimed", ["USD", "20.50", "1"], "claimed: a key of 3 value(s) for 2 column(s)"),
+    ("case_id", ["1000000001"], "case_id: a key of 1 value(s) for 1 column(s)"),
+])
+def test_a_cursor_key_of_another_shape_than_its_sort_is_refused_with_its_reason(sort, value, message):
+    parsed = pagination.sort_parse(sort, columns=SORT_COLUMNS, default=DEFAULT_SORT, prefixes=SORT_PREFIXES)
+    with pytest.raises(pagination.CursorValueError) as refused:
+        pagination.cursor_values(model=Case, sort=parsed, cursor=pagination.Cursor(sort, True, value, 1))
+    assert str(refused.value) == message
+
+
 def test_a_cursor_value_at_the_columns_limits_is_accepted():
     assert pagination.cursor_value(model=Case, column="marketplace_case_id", text="9" * 64) == "9" * 64
     assert pagination.cursor_value(model=Case, column="claimed_amount", text="999999999999.99") == Decimal(
