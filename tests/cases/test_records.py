@@ -359,6 +359,19 @@ def test_a_manual_record_taking_the_case_amount_to_exactly_its_limit_is_refused(
     assert money_snapshot() == before
 
 
+def test_units_returned_to_inventory_are_accepted_on_a_case_just_under_the_amount_limit(sam, lost_case):
+    account = lost_case.seller_account
+    near = {"amount_per_unit": Decimal("999999999999.50"), "amount_total": Decimal("999999999999.50")}
+    record_add_manual(seller_account=account, actor=sam, **manual_fields(reimbursement_id="9001", **near))
+
+    returned = record_add_manual(seller_account=account, actor=sam, **manual_fields(
+        reimbursement_id="9002", amount_per_unit=Decimal("0.00"), amount_total=Decimal("0.00"), quantity_cash=0,
+        quantity_inventory=1))
+
+    assert returned.case_id == lost_case.pk
+    assert refreshed(lost_case).recovered_amount == Decimal("999999999999.50")
+
+
 def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
     account = lost_case.seller_account
     big = {"amount_per_unit": Decimal("600000000000.00"), "amount_total": Decimal("600000000000.00")}
