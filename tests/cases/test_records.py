@@ -304,8 +304,8 @@ def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
 
 def huge_units(**overrides):
     """2,000,000,000 cash units at a cent: twice on one case is more than its integer units can hold."""
-    return manual_fields(amount_per_unit=Decimal("0.01"), amount_total=Decimal("20000000.00"),
-                         quantity_cash=2_000_000_000, **overrides)
+    return manual_fields(**{"amount_per_unit": Decimal("0.01"), "amount_total": Decimal("20000000.00"),
+                            "quantity_cash": 2_000_000_000, **overrides})
 
 
 def test_a_manual_record_that_would_overflow_the_case_units_is_refused_naming_the_field(sam, lost_case):
@@ -370,6 +370,21 @@ def test_units_returned_to_inventory_are_accepted_on_a_case_just_under_the_amoun
 
     assert returned.case_id == lost_case.pk
     assert refreshed(lost_case).recovered_amount == Decimal("999999999999.50")
+
+
+def test_a_manual_record_that_would_overflow_the_case_inventory_units_is_refused_naming_the_field(sam, lost_case):
+    account = lost_case.seller_account
+    inventory = {"quantity_cash": 0, "quantity_inventory": 2_000_000_000, "amount_total": Decimal("0.00")}
+    record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001", **inventory))
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9002", **inventory))
+
+    assert refused.value.message_dict == {"quantity_inventory": [
+        "Case 1000000001 would have 4,000,000,000 inventory units reimbursed, more than a case can hold "
+        "(2,147,483,647)."]}
+    assert money_snapshot() == before
 
 
 def test_a_manual_record_that_would_take_the_case_amount_past_its_limit_is_refused(sam, lost_case):
