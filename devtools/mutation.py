@@ -159,6 +159,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.pagination.x_cursor_encode__mutmut_27", 'rstrip("XX=XX")',
                "the payload is a JSON array, whose last byte is `]`: the last base64 character of a token is "
                "then `Q`, `d` or one whose index is 1 modulo 4 (B, F, ... x, 1, 5, 9), never `X`"),
+    Equivalent("cases.pagination.x_keyset_page__mutmut_23", "[: per_page + 2]",
+               "the last page fetches one row more than it shows only to learn whether a page comes before it; "
+               "fetching two more shows the same rows and learns the same (`len(rows) <= per_page` either way)"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
