@@ -153,6 +153,10 @@ EQUIVALENT: list[Equivalent] = [
                "        seller_account=seller_account, marketplace_case_id=case_reference,",
                "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
                "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    Equivalent("cases.records.x_record_already_recorded__mutmut_6",
+               "            seller_account=seller_account, voided_at__isnull=True,",
+               "the records are looked up in the seller account, which belongs to one tenant, and the scoped "
+               "manager fences the tenant too: the tenant filter is a second fence that selects nothing more"),
     Equivalent("cases.pagination.x__text__mutmut_1", "(isinstance(value, dt.date)) and False",
                "every sort column of a date is a DateField, and `str` of a date is its `isoformat()`; a "
                "timestamp's `str` differs only by a space for the `T`, which `datetime.fromisoformat` reads too"),
