@@ -163,6 +163,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.pagination.x_cursor_encode__mutmut_27", 'rstrip("XX=XX")',
                "the payload is a JSON array, whose last byte is `]`: the last base64 character of a token is "
                "then `Q`, `d` or one whose index is 1 modulo 4 (B, F, ... x, 1, 5, 9), never `X`"),
+    Equivalent("cases.pagination.x_cursor_encode__mutmut_23", 'separators=(",", "XX:XX")',
+               "the payload is a JSON array of strings, lists of strings and an integer: it holds no object, so "
+               "the key separator is never written"),
     Equivalent("cases.pagination.x_keyset_page__mutmut_23", "[: per_page + 2]",
                "the last page fetches one row more than it shows only to learn whether a page comes before it; "
                "fetching two more shows the same rows and learns the same (`len(rows) <= per_page` either way)"),
