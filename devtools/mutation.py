@@ -166,9 +166,10 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.pagination.x_cursor_encode__mutmut_23", 'separators=(",", "XX:XX")',
                "the payload is a JSON array of strings, lists of strings and an integer: it holds no object, so "
                "the key separator is never written"),
-    Equivalent("cases.pagination.x_keyset_page__mutmut_23", "[: per_page + 2]",
-               "the last page fetches one row more than it shows only to learn whether a page comes before it; "
-               "fetching two more shows the same rows and learns the same (`len(rows) <= per_page` either way)"),
+    *(Equivalent(f"cases.pagination.x_keyset_page__mutmut_{n}", "[: per_page + 2]",
+                 "the first and the last page fetch one row more than they show only to learn whether a page lies "
+                 "beyond; fetching two more shows the same rows and learns the same (`len(rows) <= per_page`)")
+      for n in (23, 40)),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
