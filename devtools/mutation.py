@@ -32,8 +32,8 @@ from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
-PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "monitoring", "sync", "templates", "static",
-           "tests", "manage.py", "pytest.ini"]
+PROJECT = ["accounts", "cases", "casetracker", "dashboard", "devtools", "jobs", "ledger", "monitoring", "sync",
+           "templates", "static", "tests", "manage.py", "pytest.ini"]
 PYTEST_ARGS = ["-m", "not browser and not worker", "-p", "no:cacheprovider", "--reuse-db"]
 
 MODULES: dict[str, list[str]] = {
@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "cases/records.py": [
         "tests/cases/test_records.py", "tests/cases/test_voids.py", "tests/sync/test_ingest.py", "tests/cases/test_locks.py",
-        "tests/cases/test_transitions.py",
+        "tests/cases/test_transitions.py", "tests/sync/test_bad_report_files.py",
     ],
     "cases/voids.py": ["tests/cases/test_voids.py", "tests/cases/test_admin.py", "tests/cases/test_locks.py"],
     "cases/rollups.py": ["tests/cases/test_rollups.py"],
@@ -141,6 +141,35 @@ EQUIVALENT: list[Equivalent] = [
                "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
     Equivalent("cases.services.x_case_create__mutmut_25", "case=case, to_status=S.OPEN, source=source",
                "`from_status` left out is saved as its field's default, the empty string the call gave"),
+    *(Equivalent(f"cases.records.x_record_case_limit_problems__mutmut_{n}", line,
+                 "a missing case ID read as None instead of \"\" is just as false: no case is looked up either way")
+      for n, line in ((3, 'fields.get("case_reference", None)'), (5, 'fields.get("case_reference", )'))),
+    *(Equivalent(f"cases.records.x_record_case_limit_problems__mutmut_{n}", line,
+                 "a missing currency read as None, nothing or XXXX instead of \"\" finds no case either way: a "
+                 "case's currency is three capital letters (the `case_currency_iso` check)")
+      for n, line in ((10, 'fields.get("currency", None)'), (12, 'fields.get("currency", )'),
+                      (15, 'fields.get("currency", "XXXX")'))),
+    Equivalent("cases.records.x_record_case_limit_problems__mutmut_22",
+               "        seller_account=seller_account, marketplace_case_id=case_reference,",
+               "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
+               "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    Equivalent("cases.records.x_record_already_recorded__mutmut_6",
+               "            seller_account=seller_account, voided_at__isnull=True,",
+               "the records are looked up in the seller account, which belongs to one tenant, and the scoped "
+               "manager fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    Equivalent("cases.pagination.x__text__mutmut_1", "(isinstance(value, dt.date)) and False",
+               "every sort column of a date is a DateField, and `str` of a date is its `isoformat()`; a "
+               "timestamp's `str` differs only by a space for the `T`, which `datetime.fromisoformat` reads too"),
+    Equivalent("cases.pagination.x_cursor_encode__mutmut_27", 'rstrip("XX=XX")',
+               "the payload is a JSON array, whose last byte is `]`: the last base64 character of a token is "
+               "then `Q`, `d` or one whose index is 1 modulo 4 (B, F, ... x, 1, 5, 9), never `X`"),
+    Equivalent("cases.pagination.x_cursor_encode__mutmut_23", 'separators=(",", "XX:XX")',
+               "the payload is a JSON array of strings, lists of strings and an integer: it holds no object, so "
+               "the key separator is never written"),
+    *(Equivalent(f"cases.pagination.x_keyset_page__mutmut_{n}", "[: per_page + 2]",
+                 "the first and the last page fetch one row more than they show only to learn whether a page lies "
+                 "beyond; fetching two more shows the same rows and learns the same (`len(rows) <= per_page`)")
+      for n in (23, 40)),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),

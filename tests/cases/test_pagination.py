@@ -202,6 +202,16 @@ def test_a_cursor_reads_back_as_the_sort_direction_and_row_it_was_written_for(so
     assert pagination.cursor_value(model=Case, column=parsed.column, text=cursor.value) == value
 
 
+def test_a_cursor_is_the_compact_json_of_its_sort_direction_key_and_id_unpadded():
+    """Its form is pinned: a link kept from yesterday's page still names the same row, and stays short."""
+    sort = pagination.sort_parse("-claimed", columns=SORT_COLUMNS, default=DEFAULT_SORT, prefixes=SORT_PREFIXES)
+    row = Case(pk=42, currency="USD", claimed_amount=Decimal("20.50"))
+
+    token = pagination.cursor_encode(sort=sort, after=False, row=row)
+
+    assert base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)) == b'["-claimed","b",["USD","20.50"],42]'
+
+
 @pytest.mark.parametrize("pk", [1, pagination.MAX_ID])
 def test_a_cursor_accepts_every_id_a_bigint_holds(pk):
     assert pagination.cursor_decode(_token("claimed", "b", "1.00", pk)).id == pk
@@ -231,6 +241,7 @@ def test_a_cursor_exactly_as_long_as_the_limit_still_reads():
     ("claimed_amount", "NaN", "claimed_amount: 'NaN' is not a DecimalField"),
     ("claimed_amount", "0.001", "claimed_amount: '0.001' is not a DecimalField"),
     ("claimed_amount", "1" * 13 + ".00", "is not a DecimalField"),
+    ("claimed_amount", "x" * 60, f"claimed_amount: {'x' * 40!r} is not a DecimalField"),  # quoted up to 40
     ("date_filed", "2026-13-01", "date_filed: '2026-13-01' is not a DateField"),
     ("updated_at", "2026-01-01T00:00:00", "updated_at: a timestamp without a time zone"),
     ("updated_at", "soon", "updated_at: 'soon' is not a DateTimeField"),
@@ -239,6 +250,18 @@ def test_a_cursor_value_no_row_could_hold_is_refused_with_its_reason(column, tex
     with pytest.raises(pagination.CursorValueError) as refused:
         pagination.cursor_value(model=Case, column=column, text=text)
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(("sort", "value", "message"), [
+    ("claimed", "20.50", "claimed: a key of 1 value(s) for 2 column(s)"),
+    ("claimed", ["USD", "20.50", "1"], "claimed: a key of 3 value(s) for 2 column(s)"),
+    ("case_id", ["1000000001"], "case_id: a key of 1 value(s) for 1 column(s)"),
+])
+def test_a_cursor_key_of_another_shape_than_its_sort_is_refused_with_its_reason(sort, value, message):
+    parsed = pagination.sort_parse(sort, columns=SORT_COLUMNS, default=DEFAULT_SORT, prefixes=SORT_PREFIXES)
+    with pytest.raises(pagination.CursorValueError) as refused:
+        pagination.cursor_values(model=Case, sort=parsed, cursor=pagination.Cursor(sort, True, value, 1))
+    assert str(refused.value) == message
 
 
 def test_a_cursor_value_at_the_columns_limits_is_accepted():

@@ -112,27 +112,107 @@ def test_a_poll_of_a_bad_report_records_the_report_error_and_is_not_retried(resp
     assert expected in amazon_account.last_sync_error
 
 
+def crafted_line(line: int, **values) -> dict:
+    return {name: "" for name in STAGING_COLUMNS} | {
+        "line": line, "fingerprint": uuid.uuid4(), "approval_date": dt.datetime(2026, 5, 10, tzinfo=dt.UTC),
+        "reimbursement_id": str(5000 + line), "case_reference": "1000000001", "reason": "Lost_Warehouse",
+        "currency": "USD", "amount_per_unit": Decimal("20.00"), "amount_total": Decimal("20.00"), "quantity_cash": 1,
+        "quantity_inventory": 0,
+    } | values
+
+
+def insert_crafted(seller_account, *lines: dict):
+    """Stage `lines` the way no report parser would, and store them: the case limits are checked again there."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE crafted ({staging_columns_sql()})")
+        try:
+            for crafted in lines:
+                placeholders = ", ".join(["%s"] * len(crafted))
+                cursor.execute(f"INSERT INTO crafted ({', '.join(crafted)}) VALUES ({placeholders})",
+                               list(crafted.values()))
+            return records_insert_staged(seller_account=seller_account, staging_table="crafted",
+                                         columns=STAGING_COLUMNS[2:], source="crafted")
+        finally:
+            cursor.execute("DROP TABLE crafted")
+
+
 def test_a_crafted_line_cannot_drive_a_case_below_zero_without_a_reversal(acme_amazon, lost_case):
     """The parser refuses a negative line that is not a reversal; a staging table filled some other way is
     refused too, before anything is written."""
-    crafted = {name: "" for name in STAGING_COLUMNS} | {
-        "line": 2, "fingerprint": uuid.uuid4(), "approval_date": dt.datetime(2026, 5, 10, tzinfo=dt.UTC),
-        "reimbursement_id": "5001", "case_reference": "1000000001", "reason": "Lost_Warehouse", "currency": "USD",
-        "amount_per_unit": Decimal("20.00"), "amount_total": Decimal("-500.00"), "quantity_cash": 1,
-        "quantity_inventory": 0,
-    }
     before = snapshot()
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE crafted ({staging_columns_sql()})")
-        cursor.execute(f"INSERT INTO crafted ({', '.join(crafted)}) VALUES ({', '.join(['%s'] * len(crafted))})",
-                       list(crafted.values()))
-        with pytest.raises(StagedLinesRefused) as refused:
-            records_insert_staged(seller_account=acme_amazon, staging_table="crafted", columns=STAGING_COLUMNS[2:],
-                                  source="crafted")
-        cursor.execute("DROP TABLE crafted")
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("-500.00")))
     (problem,) = refused.value.problems
     assert (problem.line, problem.field) == (2, "amount-total")
-    assert "case 1000000001 would recover -500.00 USD: below zero, and no reversal" in problem.message
+    assert problem.message == ("case 1000000001 would recover -500.00 USD: below zero, and no reversal or adjustment "
+                               "explains it")
+    assert str(refused.value) == f"line 2, amount-total: {problem.message}"
+    assert snapshot() == before
+
+
+def test_lines_driving_a_case_below_zero_are_named_by_their_first_negative_line(acme_amazon, lost_case):
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("10.00")),
+                       crafted_line(3, amount_total=Decimal("-500.00")), crafted_line(4, amount_total=Decimal("-1.00")))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (3, "amount-total")
+    assert "would recover -491.00 USD: below zero" in problem.message
+
+
+def test_crafted_lines_cannot_take_a_case_past_the_amount_a_case_holds(acme_amazon, lost_case):
+    before = snapshot()
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(3, amount_total=Decimal("500000000000.00")),
+                       crafted_line(2, amount_total=Decimal("499999999999.99")),
+                       crafted_line(4, amount_total=Decimal("0.01")))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (2, "amount-total"), "the case's first new line is named"
+    assert problem.message == ("case 1000000001 would recover 1000000000000.00 USD, more than a case can hold "
+                               "(under 1,000,000,000,000): not a real reimbursement")
+    assert snapshot() == before
+
+
+def test_crafted_lines_just_under_the_amount_a_case_holds_are_stored(acme_amazon, lost_case):
+    result = insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("999999999999.99")))
+    assert (result.rows_new, result.rows_matched) == (1, 1)
+    assert Case.objects.get(pk=lost_case.pk).recovered_amount == Decimal("999999999999.99")
+
+
+def test_a_case_at_the_most_units_it_holds_is_refused_for_going_below_zero_not_for_its_units(acme_amazon, lost_case):
+    before = snapshot()
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("-500.00"), quantity_cash=2**31 - 1))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (2, "amount-total")
+    assert "would recover -500.00 USD: below zero" in problem.message
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("units, field, label", [
+    ([(2**30, 0), (2**30, 0)], "quantity-reimbursed-cash", "2147483648 cash and 0 inventory"),
+    ([(1, 2**30), (1, 2**30)], "quantity-reimbursed-inventory", "2 cash and 2147483648 inventory"),
+    ([(2**31 - 2, 2**30), (1, 2**30)], "quantity-reimbursed-inventory", "2147483647 cash and 2147483648 inventory"),
+], ids=["cash", "inventory", "inventory-with-cash-at-the-limit"])
+def test_crafted_lines_cannot_take_a_case_past_the_units_a_case_holds(acme_amazon, lost_case, units, field, label):
+    before = snapshot()
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, *(crafted_line(line, quantity_cash=cash, quantity_inventory=inventory)
+                                      for line, (cash, inventory) in enumerate(units, start=2)))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (2, field)
+    assert problem.message == f"case 1000000001 would have {label} units, more than a case can hold"
+    assert snapshot() == before
+
+
+def test_crafted_lines_refused_for_two_cases_name_each(acme_amazon, lost_case):
+    make_case(acme_amazon, marketplace_case_id="1000000002", units_claimed=1, claimed_amount=Decimal("20.00"))
+    before = snapshot()
+    with pytest.raises(StagedLinesRefused) as refused:
+        insert_crafted(acme_amazon, crafted_line(2, amount_total=Decimal("-500.00")),
+                       *(crafted_line(line, case_reference="1000000002", quantity_inventory=2**30) for line in (3, 4)))
+    assert [(p.line, p.field) for p in refused.value.problems] == [
+        (2, "amount-total"), (3, "quantity-reimbursed-inventory")]
+    assert str(refused.value) == "; ".join(f"line {p.line}, {p.field}: {p.message}" for p in refused.value.problems)
     assert snapshot() == before
 
 

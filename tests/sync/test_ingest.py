@@ -90,6 +90,20 @@ def test_cases_are_recomputed_chunk_by_chunk_with_the_same_outcome(lost_case, da
     assert refreshed(other).status == S.FULLY_REIMBURSED
 
 
+def test_status_changes_of_every_chunk_are_counted(acme_amazon, monkeypatch):
+    monkeypatch.setattr("cases.records.RECOMPUTE_CHUNK", 1)
+    cases = [make_case(acme_amazon, marketplace_case_id=f"100000001{n}", units_claimed=1,
+                       claimed_amount=Decimal("20.00")) for n in range(3)]
+    lines = ["\t".join(COLUMNS) + "\n"] + [
+        f"2026-07-0{n + 1}\t78{n}\t{case.marketplace_case_id}\t\tLost_Warehouse\t\t\t\t\t\t"
+        "USD\t20.00\t20.00\t1\t0\t1\t\t\n"
+        for n, case in enumerate(cases)
+    ]
+    result = ingest_report(seller_account=acme_amazon, lines=lines, source="three.tsv")
+    assert (result.rows_new, result.rows_matched, result.cases_changed, result.status_changes) == (3, 3, 3, 3)
+    assert {refreshed(case).status for case in cases} == {S.FULLY_REIMBURSED}
+
+
 def test_each_record_keeps_its_source_line_and_tenant(lost_case):
     ingest(lost_case.seller_account, "report_basic.tsv")
     records = ReimbursementRecord.objects.order_by("source_line")
