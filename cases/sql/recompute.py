@@ -11,7 +11,7 @@ S = CaseStatus
 RECOMPUTE_SQL = f"""
 WITH target AS (
     SELECT id, status, recovered_amount, currency, claimed_amount, nullif(units_claimed, 0) AS units_claimed,
-        units_reimbursed_cash + units_reimbursed_inventory AS units
+        units_reimbursed_cash::bigint + units_reimbursed_inventory AS units
     FROM cases_case WHERE id = ANY(%(case_ids)s::bigint[])
 ), agg AS (
     SELECT t.id, t.status AS old_status, t.recovered_amount AS old_recovered, t.units AS old_units,
@@ -73,7 +73,7 @@ WITH target AS (
         cause_record, happened_on, now()
     FROM changed
     WHERE old_status <> status OR recovered_amount <> old_recovered
-       OR units_reimbursed_cash + units_reimbursed_inventory <> old_units
+       OR units_reimbursed_cash::bigint + units_reimbursed_inventory <> old_units
     RETURNING from_status, to_status
 )
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM events WHERE from_status <> to_status)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -407,9 +407,6 @@ def test_a_case_takes_cash_units_up_to_exactly_its_limit(sam, lost_case):
     assert refreshed(lost_case).units_reimbursed_cash == 2**31 - 1
 
 
-@pytest.mark.xfail(strict=True, raises=DataError,
-                   reason="known bug: the recompute adds a case's cash and inventory units as an integer, which "
-                          "overflows although each is within its limit")
 def test_a_case_at_its_most_cash_units_still_takes_inventory_units(sam, lost_case):
     account = lost_case.seller_account
     record_add_manual(seller_account=account, actor=sam, **huge_units(reimbursement_id="9001"))
