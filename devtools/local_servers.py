@@ -225,7 +225,7 @@ def _chown_tree(folder: Path, run_as: tuple[int, int]) -> None:
 
 def postgres_start(url: DatabaseUrl) -> Private:
     port = url.port if url.host else (5432 if not tcp_answers("127.0.0.1", 5432) else spare_port())
-    user = getpass.getuser()  # the cluster's superuser; the application's and the owner's roles are made by ensure_database
+    user = getpass.getuser()  # the cluster's superuser; ensure_database makes the two roles in it
     bin_dir = postgres_bin()
     run_as = postgres_run_as()
     home = postgres_home(run_as)

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Membership, Profile
 from tests.factories import make_seller_account, make_user
