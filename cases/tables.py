@@ -16,6 +16,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from .models import CaseStatus, ReimbursementType
 from .money import format_money
 
 SORT_COLUMNS = {
@@ -41,6 +42,12 @@ SORT_PREFIXES = {"claimed": ("currency",), "recovered": ("currency",)}
 """Amounts sort by currency first, then amount: two currencies are never interleaved."""
 
 DEFAULT_SORT = "-date_filed"
+STATUS_LABELS = dict(CaseStatus.choices)
+TYPE_LABELS = dict(ReimbursementType.choices)
+"""A value's label, looked up once per cell rather than through the model's `get_FOO_display`."""
+_PK = 2_147_483_647
+"""A case id no URL pattern mistakes for anything else: the case link is reversed once per page with it,
+then each row's id takes its place."""
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
@@ -68,6 +75,7 @@ class KeysetTable(tables.Table):
         self.records = rows
         self.language = get_language()
         self._dates = {}
+        self._detail_url = reverse("cases:detail", args=[tenant.slug, _PK]).rsplit(str(_PK), 1)
         super().__init__(rows, order_by=sort, **kwargs)
 
     def cells(self) -> list[list[tuple[str, str]]]:
@@ -106,20 +114,26 @@ class KeysetTable(tables.Table):
     claimed = tables.Column("Claimed", accessor="claimed_amount", attrs=NUMBER, empty_values=())
     recovered = tables.Column("Recovered", accessor="recovered_amount", attrs=NUMBER, empty_values=())
 
+    def detail_url(self, pk: int) -> str:
+        """The case page's URL, as `reverse` would write it (one `reverse` per page, not per row)."""
+        before, after = self._detail_url
+        return f"{before}{pk}{after}"
+
     def render_case_id(self, record):
-        url = reverse("cases:detail", args=[self.tenant.slug, record.pk])
+        url = self.detail_url(record.pk)
         return format_html('<a href="{}">{}</a><br><span class="muted">{}</span>',
                            url, record.marketplace_case_id, record.seller_account.label)
 
     def render_type(self, record):
-        return record.get_reimbursement_type_display()
+        return TYPE_LABELS.get(record.reimbursement_type, record.reimbursement_type)
 
     def render_product(self, record):
         codes = " · ".join(code for code in (record.sku, record.asin) if code)
         return format_html('{}<br><span class="muted">{}</span>', record.product_title or "—", codes)
 
     def render_status(self, record):
-        return format_html('<span class="status status-{}">{}</span>', record.status, record.get_status_display())
+        return format_html('<span class="status status-{}">{}</span>', record.status,
+                           STATUS_LABELS.get(record.status, record.status))
 
     def render_claimed(self, record):
         return format_money(record.claimed_amount, record.currency, self.language)
