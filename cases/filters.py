@@ -3,7 +3,6 @@
 import re
 
 import django_filters
-from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -11,6 +10,7 @@ from django.db.models.expressions import RawSQL
 from accounts.models import SellerAccount, Tenant
 
 from .models import PRODUCT_WORDS, SEARCH_CONFIG, Case, CaseSearchKey, CaseStatus, ReimbursementType
+from .widgets import DateInput, Select, TextInput
 
 WORD = re.compile(r"\w+")
 FETCH_BY_ID = "SELECT unnest(%s::bigint[]) OFFSET 0"
@@ -32,17 +32,13 @@ DIMENSIONS = {"status", "type", "seller_account"}
 """Filters that are dimensions of the `CaseTotals` rollup: a result filtered only by these is counted exactly."""
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class CaseFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status", widget=Select)
     type = django_filters.ChoiceFilter(
-        field_name="reimbursement_type", choices=ReimbursementType.choices, empty_label="Any type"
+        field_name="reimbursement_type", choices=ReimbursementType.choices, empty_label="Any type", widget=Select
     )
     seller_account = django_filters.ChoiceFilter(
-        field_name="seller_account_id", label="Seller account", empty_label="Any account"
+        field_name="seller_account_id", label="Seller account", empty_label="Any account", widget=Select
     )
     filed_from = django_filters.DateFilter(
         field_name="date_filed", lookup_expr="gte", label="Filed from", widget=DateInput
@@ -52,7 +48,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         method="search", label="Search", max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "Start of a case ID, SKU, ASIN, order ID… or product words",
+        widget=TextInput(attrs={"placeholder": "Start of a case ID, SKU, ASIN, order ID… or product words",
                                       "type": "search"}),
     )
 

@@ -4,11 +4,9 @@ import datetime as dt
 
 from django import forms
 
+from cases.widgets import DateInput
+
 DEFAULT_DAYS = 30
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PeriodForm(forms.Form):

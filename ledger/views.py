@@ -15,6 +15,7 @@ from accounts.selectors import seller_account_list
 from cases.export import safe_text
 from cases.models import ReimbursementType
 from cases.money import plain
+from cases.widgets import Select
 
 from .models import Opportunity, OpportunityState, ValueSource
 from .selectors import opportunity_list, opportunity_state_counts
@@ -25,9 +26,10 @@ CLAIM_TYPES = [(ReimbursementType.LOST_WAREHOUSE.value, ReimbursementType.LOST_W
 
 
 class IdentifiedFilter(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *OpportunityState.choices])
-    type = forms.ChoiceField(required=False, choices=[("", "Any type"), *CLAIM_TYPES])
-    account = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Seller account")
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *OpportunityState.choices], widget=Select)
+    type = forms.ChoiceField(required=False, choices=[("", "Any type"), *CLAIM_TYPES], widget=Select)
+    account = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Seller account",
+                                     widget=Select)
 
     def __init__(self, data, *, seller_accounts):
         super().__init__(data)
