@@ -1,9 +1,15 @@
 import datetime as dt
 import re
 from decimal import Decimal
+from pathlib import Path
 
+import django
 import pytest
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils import formats, translation
+
+from cases.tables import date_writer, short_date
 
 from tests.factories import add_record, make_case
 
@@ -66,3 +72,24 @@ def test_reimbursed_cases_rows_are_written_exactly_as_before(alice_client, acme,
     add_record(knife, Decimal("1234.50"), cash=1234, on=dt.date(2026, 6, 1))
     response = alice_client.get(reverse("cases:reimbursed", args=[acme.slug]))
     assert tbody(response) == "\n  " + REIMBURSED_ROW.format(pk=knife.pk, label=acme_amazon.label) + "\n\n"
+
+
+LOCALES = sorted(path.name for path in (Path(django.__file__).parent / "conf" / "locale").iterdir()
+                 if (path / "formats.py").exists())
+DAYS = [dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2009, 5, 9), dt.date(1999, 10, 10)]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_short_date_is_written_as_the_date_filter_writes_it_in_every_locale(locale):
+    with translation.override(locale):
+        date_format = formats.get_format("SHORT_DATE_FORMAT")
+        writer = date_writer(date_format)
+        for day in DAYS:
+            assert (writer or short_date)(day) == date_filter(day, "SHORT_DATE_FORMAT"), (locale, date_format)
+
+
+def test_a_format_with_a_letter_other_than_numbers_is_left_to_the_date_filter():
+    assert date_writer("j F Y") is None
+    assert date_writer("D d.m.Y") is None
+    assert date_writer(r"\d\e d/m/Y")(dt.date(2026, 5, 9)) == "de 09/05/2026"
+    assert date_writer("Y.n.j.")(dt.date(2026, 5, 9)) == "2026.5.9."
