@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.access import tenant_view
 from accounts.selectors import seller_account_list
@@ -9,6 +10,7 @@ from ledger.selectors import funnel_summary
 
 from .chart import bar_chart
 from .forms import PeriodForm
+from .panels import chart_html, products_html
 from .selectors import currency_summary_list, period_recovery_list, seller_account_from_query, top_product_list
 
 
@@ -21,8 +23,16 @@ def dashboard(request, tenant):
     summaries = currency_summary_list(tenant=tenant, seller_account=selected, today=today)
     products = top_product_list(tenant=tenant, currencies=[summary.currency for summary in summaries])
     funnel = funnel_summary(tenant=tenant, seller_account=selected, today=timezone.localdate())
+    language, cases_url = get_language(), reverse("cases:overall", args=[tenant.slug])
     panels = [
-        (summary, bar_chart(points=[(m.month, m.recovered) for m in summary.months]), products.get(summary.currency))
+        (
+            summary,
+            chart_html(bar_chart(points=[(m.month, m.recovered) for m in summary.months]), currency=summary.currency,
+                       months=summary.months, language=language),
+            products_html(products[summary.currency], currency=summary.currency, cases_url=cases_url,
+                          account_selected=selected is not None, language=language)
+            if summary.currency in products else "",
+        )
         for summary in summaries
     ]
     period_form = PeriodForm(request.GET)
