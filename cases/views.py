@@ -92,12 +92,14 @@ def _case_list(request, tenant, *, reimbursed_only: bool):
         count, capped, totals = _result_figures(filterset, buckets, reimbursed_only=reimbursed_only)
     else:
         page, count, capped, totals = None, 0, False, []
+    table = table_class(page.rows if page else [], tenant=tenant, sort=sort.param)
     context.update(
         filter=filterset, sort=sort.param, page=page, result_count=count, result_count_capped=capped,
         totals=totals, amount_sort=bool(sort.prefix), reimbursed_only=reimbursed_only,
         status_counts=[(status, n, _query(request, status=status.value, cursor=None)) for status, n in status_counts
                        if n or not reimbursed_only or status in REIMBURSED_STATUSES],
-        table=table_class(page.rows if page else [], tenant=tenant, sort=sort.param),
+        table=table,
+        table_html=table.as_html(request.GET),
         **_pager_urls(request, page),
         export_url=None if page is None else _export_url(request, tenant, reimbursed_only=reimbursed_only),
         search_missed=bool(page is not None and not page.rows and filterset.form.cleaned_data.get("q")),
