@@ -10,8 +10,8 @@ import datetime as dt
 from functools import lru_cache
 from urllib.parse import quote
 
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.formats import date_format
+from django.utils import numberformat
+from django.utils.formats import date_format, get_format
 from django.utils import translation
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
@@ -28,6 +28,20 @@ def month_label(month: dt.date, format: str, language: str | None) -> str:
     months 38 times a currency."""
     with translation.override(language):
         return date_format(month, format)
+
+
+@lru_cache(maxsize=64)
+def _grouping(language: str | None) -> tuple[str, int, str]:
+    with translation.override(language):
+        return get_format("DECIMAL_SEPARATOR"), get_format("NUMBER_GROUPING"), get_format("THOUSAND_SEPARATOR")
+
+
+def count_text(count: int, language: str | None) -> str:
+    """A count with its thousands grouped, as humanize's `intcomma` writes it in `language`, the locale's
+    separators read once per language (`intcomma` reads three settings for every number)."""
+    decimal_separator, grouping, thousand_separator = _grouping(language)
+    return numberformat.format(count, decimal_separator, None, grouping, thousand_separator, force_grouping=True,
+                               use_l10n=True)
 
 
 def chart_html(chart: BarChart, *, currency: str, months: list[MonthFigures], language: str) -> SafeString:
@@ -99,7 +113,7 @@ def products_html(products: TopProducts, *, currency: str, cases_url: str, accou
             '\n        <tr><th scope="row">'
             + (f'<a href="{esc(cases_url)}?q={esc(quote(row.sku, safe="/"))}">{esc(row.sku)}</a>' if row.sku
                else '<span class="muted">No SKU</span>')
-            + f'</th><td class="num">{esc(intcomma(row.case_count))}</td><td class="num">{money(row.claimed)}</td>'
+            + f'</th><td class="num">{esc(count_text(row.case_count, language))}</td><td class="num">{money(row.claimed)}</td>'
             f'<td class="num">{money(row.recovered)}</td><td class="num">{money(row.inventory)}</td></tr>\n      '
             for row in figures
         )

@@ -5,8 +5,12 @@ an empty list)."""
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import translation
+
 from dashboard.chart import bar_chart
-from dashboard.panels import chart_html, products_html
+from dashboard.panels import chart_html, count_text, products_html
 from dashboard.selectors import MonthFigures, ProductFigures, TopProducts
 
 OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -86,3 +90,10 @@ def test_top_products_of_all_accounts_say_nothing_of_the_selection():
 
     assert "For all seller accounts together" not in html
     assert "<tbody>\n      \n      </tbody>" in html
+
+
+@pytest.mark.parametrize("language", ["en-us", "de", "fr", "hi", "es"])
+def test_counts_are_grouped_as_intcomma_groups_them(language):
+    with translation.override(language):
+        for count in (0, 7, 999, 1000, 1234567, 10_000_000, -4321):
+            assert count_text(count, language) == intcomma(count), (language, count)
