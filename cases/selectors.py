@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Tenant
 
-from .models import Case, CaseEvent, CaseStatus, CaseTotals, ReimbursementRecord
+from .models import Case, CaseEvent, CaseStatus, ReimbursementRecord
 
 COUNT_CAP = 10_000
 
@@ -70,20 +70,22 @@ class Bucket:
         return self.reimbursed_count if reimbursed_only else self.case_count
 
 
+BUCKETS_SQL = """
+SELECT status, reimbursement_type, seller_account_id, currency, SUM(case_count)::bigint,
+    SUM(reimbursed_count)::bigint, SUM(claimed_amount), SUM(recovered_amount), SUM(inventory_amount)
+FROM cases_casetotals
+WHERE tenant_id = %s AND case_count > 0
+GROUP BY status, reimbursement_type, seller_account_id, currency
+"""
+"""A list page's counts and totals, from the `CaseTotals` rollup. Raw SQL: through the ORM, building the
+query and converting its hundred-odd rows cost a tenth of a list page's Python time."""
+
+
 def case_bucket_list(*, tenant: Tenant) -> list[Bucket]:
     """Case counts and amounts per status, type, seller account and currency, from the rollup."""
-    rows = (
-        CaseTotals.objects.filter(tenant=tenant, case_count__gt=0)
-        .values("status", "reimbursement_type", "seller_account_id", "currency")
-        .annotate(n=Sum("case_count"), reimbursed=Sum("reimbursed_count"), claimed=Sum("claimed_amount"),
-                  recovered=Sum("recovered_amount"), inventory=Sum("inventory_amount"))
-        .order_by()
-    )
-    return [
-        Bucket(r["status"], r["reimbursement_type"], r["seller_account_id"], r["currency"], r["n"],
-               r["reimbursed"], r["claimed"], r["recovered"], r["inventory"])
-        for r in rows
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(BUCKETS_SQL, [tenant.pk])
+        return [Bucket(*row) for row in cursor.fetchall()]
 
 
 def _matching(
