@@ -9,17 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Sum
 
 from accounts.models import SellerAccount, Tenant
-from cases.models import (
-    ACTIVE_STATUSES,
-    CaseStatus,
-    CaseTotals,
-    DailyRecovery,
-    MonthlyRecovery,
-    ReimbursementType,
-)
+from cases.models import ACTIVE_STATUSES, CaseStatus, ReimbursementType
 
 ZERO = Decimal("0.00")
 MONTHS_SHOWN = 12
@@ -92,33 +84,47 @@ def month_window(*, today: dt.date, count: int = MONTHS_SHOWN) -> list[dt.date]:
     return months[::-1]
 
 
+CASE_TOTALS_SQL = """
+SELECT currency, status, reimbursement_type, SUM(case_count)::bigint AS cases, SUM(claimed_amount) AS claimed,
+    SUM(recovered_amount) AS recovered, SUM(shortfall_amount) AS shortfall, SUM(inventory_amount) AS inventory
+FROM cases_casetotals
+WHERE tenant_id = %(tenant_id)s {account}
+GROUP BY currency, status, reimbursement_type
+HAVING SUM(case_count) > 0
+"""
+MONTHLY_RECOVERY_SQL = """
+SELECT currency, month, automatic, SUM(amount) AS amount, SUM(record_count)::bigint AS records
+FROM cases_monthlyrecovery
+WHERE tenant_id = %(tenant_id)s {account}
+GROUP BY currency, month, automatic
+"""
+DAILY_RECOVERY_SQL = """
+SELECT currency, automatic, SUM(amount) AS amount, SUM(record_count)::bigint AS records
+FROM cases_dailyrecovery
+WHERE tenant_id = %(tenant_id)s AND day BETWEEN %(start)s AND %(end)s {account}
+GROUP BY currency, automatic
+"""
+"""The rollups' grouped reads, in SQL: through the ORM, building these queries and converting their few
+hundred rows cost a fifth of the dashboard's Python time. The tenant is filtered explicitly."""
+
+
+def _rollup_rows(sql: str, *, tenant: Tenant, seller_account: SellerAccount | None, **params) -> list[dict]:
+    """The rows of one of the statements above, each a dict by column name, for the tenant or one of its
+    seller accounts."""
+    account = "" if seller_account is None else "AND seller_account_id = %(seller_account_id)s"
+    params.update(tenant_id=tenant.pk, seller_account_id=None if seller_account is None else seller_account.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(account=account), params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 def _case_totals(*, tenant: Tenant, seller_account: SellerAccount | None) -> list[dict]:
-    rows = CaseTotals.objects.filter(tenant=tenant)
-    if seller_account is not None:
-        rows = rows.filter(seller_account=seller_account)
-    return list(
-        rows.values("currency", "status", "reimbursement_type")
-        .annotate(
-            cases=Sum("case_count"),
-            claimed=Sum("claimed_amount"),
-            recovered=Sum("recovered_amount"),
-            shortfall=Sum("shortfall_amount"),
-            inventory=Sum("inventory_amount"),
-        )
-        .filter(cases__gt=0)
-        .order_by()
-    )
+    return _rollup_rows(CASE_TOTALS_SQL, tenant=tenant, seller_account=seller_account)
 
 
 def _monthly_recovery(*, tenant: Tenant, seller_account: SellerAccount | None) -> list[dict]:
-    rows = MonthlyRecovery.objects.filter(tenant=tenant)
-    if seller_account is not None:
-        rows = rows.filter(seller_account=seller_account)
-    return list(
-        rows.values("currency", "month", "automatic")
-        .annotate(amount=Sum("amount"), records=Sum("record_count"))
-        .order_by()
-    )
+    return _rollup_rows(MONTHLY_RECOVERY_SQL, tenant=tenant, seller_account=seller_account)
 
 
 def _summarise(currency: str, totals: list[dict], monthly: list[dict], months: list[dt.date]) -> CurrencySummary:
@@ -220,11 +226,9 @@ def period_recovery_list(
     *, tenant: Tenant, start: dt.date, end: dt.date, seller_account: SellerAccount | None = None
 ) -> list[PeriodFigures]:
     """Per currency, net reimbursed on cases and paid without a case, approved from `start` to `end`."""
-    rows = DailyRecovery.objects.filter(tenant=tenant, day__gte=start, day__lte=end)
-    if seller_account is not None:
-        rows = rows.filter(seller_account=seller_account)
+    rows = _rollup_rows(DAILY_RECOVERY_SQL, tenant=tenant, seller_account=seller_account, start=start, end=end)
     sums = defaultdict(lambda: {True: ZERO, False: ZERO, "records": 0})
-    for row in rows.values("currency", "automatic").annotate(amount=Sum("amount"), records=Sum("record_count")).order_by():
+    for row in rows:
         sums[row["currency"]][row["automatic"]] += row["amount"]
         sums[row["currency"]]["records"] += row["records"]
     return [
