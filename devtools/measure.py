@@ -109,19 +109,12 @@ def _get(client: Client, url: str):
     return response
 
 
-def _time(client: Client, name: str, url: str, *, runs: int, budget: float | None) -> Timing:
-    for _ in range(WARMUPS):
-        _get(client, url)
-    samples, cpu = [], []
-    for _ in range(runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        _get(client, url)
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
+def _timing(client: Client, name: str, url: str, *, budget: float | None, samples: list[float],
+            cpu: list[float]) -> Timing:
     with CaptureQueriesContext(connection) as queries:
         _get(client, url)
     slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""})
-    samples.sort()
+    samples = sorted(samples)
     db_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
     return Timing(name, url, statistics.median(samples), samples[math.ceil(0.95 * len(samples)) - 1],
                   budget, statistics.median(cpu), len(queries.captured_queries), db_ms, slowest["sql"])
@@ -144,7 +137,21 @@ def pages_measure(*, slot, runs: int) -> list[Timing]:
 
 
 def _pages(client: Client, slot, *, runs: int) -> list[Timing]:
-    return [_time(client, name, url, runs=runs, budget=budget) for name, url, budget in _plan(client, slot)]
+    """Each round requests every page once, the bare page first: on a shared host the load moves between
+    rounds, and it then moves every page's figures alike, so their ratios to the bare page hold."""
+    plan = _plan(client, slot)
+    for _name, url, _budget in plan:
+        for _ in range(WARMUPS):
+            _get(client, url)
+    wall = {url: [] for _name, url, _budget in plan}
+    cpu = {url: [] for _name, url, _budget in plan}
+    for _ in range(runs):
+        for _name, url, _budget in plan:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            _get(client, url)
+            wall[url].append((time.perf_counter() - started) * 1000)
+            cpu[url].append((time.process_time() - cpu_started) * 1000)
+    return [_timing(client, name, url, budget=budget, samples=wall[url], cpu=cpu[url]) for name, url, budget in plan]
 
 
 def _plan(client: Client, slot) -> list[tuple[str, str, float | None]]:
