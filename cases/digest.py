@@ -1,9 +1,11 @@
-"""The daily digest: one email per opted-in member listing the tenant's cases reimbursed that day."""
+"""The daily digest: one email per opted-in member listing the tenant's cases reimbursed that day, and what the
+apps above cases add to it (`digest_note_register`: the ledger's claim windows closing within a week)."""
 
 import datetime as dt
 import logging
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,6 +51,28 @@ class DigestLine:
     recovered: str
     claimed: str
     url: str
+
+
+@dataclass(frozen=True)
+class DigestNote:
+    """A part of a tenant's digest that another app writes: a phrase for the subject and a paragraph."""
+
+    subject: str
+    text: str
+
+
+DigestNoteSource = Callable[..., DigestNote | None]
+"""Called as `source(tenant=..., day=...)` for each tenant with opted-in members; None when it has nothing
+to say that day."""
+
+DIGEST_NOTES: list[DigestNoteSource] = []
+
+
+def digest_note_register(source: DigestNoteSource) -> None:
+    """Add a part to every tenant's digest, from an app's `ready()`: the apps above cases (the ledger) write
+    their part without cases importing them. A digest goes out when any part has something to say."""
+    if source not in DIGEST_NOTES:
+        DIGEST_NOTES.append(source)
 
 
 def digest_cases(*, tenant: Tenant, day: dt.date) -> list[Case]:
@@ -112,7 +136,8 @@ def digest_send(*, day: dt.date) -> DigestRun:
         without_email: list[str] = []
         for tenant, members in by_tenant.items():
             lines = [_line(case, tenant) for case in digest_cases(tenant=tenant, day=day)]
-            if not lines:
+            notes = [note for source in DIGEST_NOTES if (note := source(tenant=tenant, day=day)) is not None]
+            if not lines and not notes:
                 continue
             for membership in members:
                 if not membership.user.email.strip():
@@ -121,7 +146,7 @@ def digest_send(*, day: dt.date) -> DigestRun:
                                    day, tenant.pk, membership.user.pk)
                     continue
                 try:
-                    sent += _send_one(membership=membership, day=day, lines=lines)
+                    sent += _send_one(membership=membership, day=day, lines=lines, notes=notes)
                 except Exception:
                     failed += 1
                     logger.exception("Digest of %s for %s (membership %s) failed", day, tenant, membership.pk)
@@ -140,12 +165,14 @@ def one_line(text: str) -> str:
     return " ".join(spaced.split())
 
 
-def digest_subject(*, tenant: Tenant, day: dt.date, count: int) -> str:
+def digest_subject(*, tenant: Tenant, day: dt.date, count: int, notes: list[DigestNote] = ()) -> str:
     name = one_line(tenant.name) or tenant.slug
-    return f"{name}: {count} case{'s' if count != 1 else ''} reimbursed on {day.isoformat()}"
+    parts = [f"{count} case{'s' if count != 1 else ''} reimbursed on {day.isoformat()}"] if count else []
+    parts.extend(one_line(note.subject) for note in notes)
+    return f"{name}: {'; '.join(parts)}"
 
 
-def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) -> bool:
+def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine], notes: list[DigestNote]) -> bool:
     with transaction.atomic():
         _, created = DigestSent.objects.get_or_create(
             membership=membership, day=day,
@@ -153,9 +180,10 @@ def _send_one(*, membership: Membership, day: dt.date, lines: list[DigestLine]) 
         )
         if not created:
             return False
-        context = {"tenant": membership.tenant, "user": membership.user, "day": day, "lines": lines}
+        context = {"tenant": membership.tenant, "user": membership.user, "day": day, "lines": lines,
+                   "notes": notes, "settings_url": settings.SITE_URL + reverse("settings")}
         send_mail(
-            subject=digest_subject(tenant=membership.tenant, day=day, count=len(lines)),
+            subject=digest_subject(tenant=membership.tenant, day=day, count=len(lines), notes=notes),
             message=render_to_string("cases/email/digest.txt", context),
             from_email=None,
             recipient_list=[membership.user.email],
