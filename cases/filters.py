@@ -3,13 +3,12 @@
 import re
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 from accounts.models import SellerAccount, Tenant
 
-from .models import PRODUCT_WORDS, SEARCH_CONFIG, Case, CaseSearchKey, CaseStatus, ReimbursementType
+from .models import CaseSearchKey, CaseStatus, ReimbursementType
 from .widgets import DateInput, Select, TextInput
 
 WORD = re.compile(r"\w+")
@@ -23,10 +22,21 @@ SEARCH_SET_MAX = 10_000
 (`cases.selectors.COUNT_CAP`), so that a broad search is simply counted as "10,000+"."""
 
 
-def product_query(text: str) -> str:
-    """`acme kni` → `acme:* & kni:*`: every word, as a prefix. Only word characters reach the query,
-    so nothing the seller types can be read as tsquery syntax."""
-    return " & ".join(f"{word}:*" for word in WORD.findall(text.lower())[:8])
+WORD_MARK = " "
+"""Starts the search key of each word of a product name (`cases.sql.search`)."""
+
+
+def search_words(text: str) -> list[str]:
+    """`acme kni` → `[" ACME", " KNI"]`: the words typed, at most eight, as the product-name keys are written."""
+    return [WORD_MARK + word.upper() for word in WORD.findall(text.lower())[:8]]
+
+
+def key_starts_with(prefix: str) -> Func:
+    """The search keys that start with `prefix`. `starts_with` is leakproof, so under row-level security
+    PostgreSQL still reads them as a range of `case_search_key_prefix`; `LIKE` is not, and would be
+    tested on every key of the tenant after the policy (seconds on a million cases)."""
+    return Func(F("key"), Value(prefix), function="starts_with", output_field=BooleanField())
+
 
 DIMENSIONS = {"status", "type", "seller_account"}
 """Filters that are dimensions of the `CaseTotals` rollup: a result filtered only by these is counted exactly."""
@@ -64,31 +74,33 @@ class CaseFilter(django_filters.FilterSet):
         """Cases one of whose identifiers starts with `value` (case-insensitive), or whose product name
         has words starting with each word of `value` ("acme kni" finds "ACME Chef Knife").
 
-        Two index-backed sets: identifier prefixes from `CaseSearchKey`'s `(tenant, key
-        text_pattern_ops)` index, product words from the full-text index on the product name. Their
-        first `SEARCH_SET_MAX + 1` case ids are read first. A precise search (at most that many) then
-        fetches those cases by id and sorts them. A broad one ("bench", matching most of a million
-        cases) would sort its whole set: instead it walks the sort's own index and tests each row,
-        which finds a page of matches within a few hundred rows; `search_overflow` tells the page
-        not to count them (more than `SEARCH_SET_MAX`).
+        Every identifier and every word of the product name is a key (`CaseSearchKey`, read by prefix
+        from its `(tenant, key text_pattern_ops)` index): the cases with an identifier starting with
+        `value`, and those with, for each word typed, a word of their product name starting with it. Their first `SEARCH_SET_MAX + 1`
+        case ids are read first. A precise search (at most that many) then fetches those cases by id
+        and sorts them. A broad one ("bench", matching most of a million cases) would sort its whole
+        set: instead it walks the sort's own index and tests each row, which finds a page of matches
+        within a few hundred rows; `search_overflow` tells the page not to count them (more than
+        `SEARCH_SET_MAX`).
         """
         if self.tenant_id is None:
             return queryset.none()
-        prefix = value.strip().upper()
-        keys = CaseSearchKey.objects.filter(tenant_id=self.tenant_id, key__startswith=prefix)
-        words = product_query(value)
-        query = SearchQuery(words, config=SEARCH_CONFIG, search_type="raw") if words else None
-        matches = keys.values_list("case_id", flat=True)
-        if query is not None:
-            named = Case.objects.filter(tenant_id=self.tenant_id).alias(words=PRODUCT_WORDS).filter(words=query)
-            matches = matches.union(named.values_list("id", flat=True), all=True)
+        keys = CaseSearchKey.objects.filter(tenant_id=self.tenant_id)
+        prefix, words = value.strip().upper(), search_words(value)
+        matches = keys.filter(key_starts_with(prefix)).values_list("case_id", flat=True)
+        if words:
+            named = keys.filter(key_starts_with(words[0]))
+            for word in words[1:]:
+                named = named.filter(Exists(keys.filter(key_starts_with(word), case=OuterRef("case"))))
+            matches = matches.union(named.values_list("case_id", flat=True), all=True)
         ids = list(matches[: SEARCH_SET_MAX + 1])
         if len(ids) <= SEARCH_SET_MAX:
             return queryset.filter(pk__in=RawSQL(FETCH_BY_ID, (sorted(set(ids)),)))
         self.search_overflow = True
-        by_row = Exists(keys.filter(case=OuterRef("pk")))
-        if query is not None:
-            return queryset.alias(words=PRODUCT_WORDS).filter(by_row | Q(words=query))
+        by_row = Exists(keys.filter(key_starts_with(prefix), case=OuterRef("pk")))
+        if words:
+            every_word = [Exists(keys.filter(key_starts_with(word), case=OuterRef("pk"))) for word in words]
+            return queryset.filter(by_row | Q(*every_word))
         return queryset.filter(by_row)
 
     @property

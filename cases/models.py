@@ -1,8 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Greatest, Least, Round
@@ -11,13 +10,6 @@ from django_scopes import ScopedManager
 from accounts.models import SellerAccount, Tenant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-SEARCH_CONFIG = "simple"
-"""Product names are searched word by word, as written: no stemming, no stop words (the catalogue's
-words are brand and product names, in any language)."""
-PRODUCT_WORDS = SearchVector("product_title", config=SEARCH_CONFIG)
-"""The words of a product name, as `case_product_words` indexes them: a query must use this very expression."""
-
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", "Open"
@@ -173,7 +165,6 @@ class Case(models.Model):
             models.Index(fields=["tenant", "last_reimbursed_on", "id"], name="case_t_reimbursed",
                          condition=RECOVERED_SOMETHING),
             models.Index(fields=["tenant", "last_event_on", "id"], name="case_t_last_event"),
-            GinIndex(PRODUCT_WORDS, name="case_product_words"),
         ]
 
         """Amounts sort by currency first (`cases.tables.SORT_PREFIXES`); Reimbursed Cases sorts by last
@@ -190,7 +181,8 @@ class Case(models.Model):
 
 
 class CaseSearchKey(models.Model):
-    """One identifier of a case (case ID, SKU, FNSKU, ASIN, order or shipment ID), trimmed and upper-cased.
+    """One identifier of a case (case ID, SKU, FNSKU, ASIN, order or shipment ID), trimmed and upper-cased,
+    or one word of its product name, upper-cased (as PostgreSQL's `simple` text search splits the name).
 
     Kept by database triggers on `cases_case` (see `cases.sql.search`) that fire only when an
     identifier changes, so the recompute of a case's figures never writes here.
@@ -208,8 +200,9 @@ class CaseSearchKey(models.Model):
             models.Index(fields=["case"], name="case_search_key_case"),
             models.Index(F("tenant"), OpClass(F("key"), name="text_pattern_ops"), name="case_search_key_prefix"),
         ]
-        """`case_search_key_prefix` serves the search by the start of a key (`LIKE 'ACME-KN%'`): the
-        database's collation is not C, so the primary key's own index cannot."""
+        """`case_search_key_prefix` serves the search by the start of a key (`starts_with(key, 'ACME-KN')`,
+        which PostgreSQL turns into a range of this index): the database's collation is not C, so the
+        primary key's own index cannot."""
 
     def __str__(self) -> str:
         return self.key

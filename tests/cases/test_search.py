@@ -21,7 +21,14 @@ def search(tenant, query, seller_accounts=()):
 
 
 def keys_of(case):
-    return sorted(CaseSearchKey.objects.filter(case=case).values_list("key", flat=True))
+    """The case's identifier keys (its product name's words are keys too, each after a space)."""
+    return sorted(key for key in CaseSearchKey.objects.filter(case=case).values_list("key", flat=True)
+                  if not key.startswith(" "))
+
+
+def word_keys_of(case):
+    return sorted(key for key in CaseSearchKey.objects.filter(case=case).values_list("key", flat=True)
+                  if key.startswith(" "))
 
 
 def key_rows(case):
@@ -60,6 +67,26 @@ def test_it_keeps_each_distinct_non_empty_identifier_once(acme_amazon):
     case = make_case(acme_amazon, marketplace_case_id="1000001", sku=" b000000001 ", asin="B000000001",
                      fnsku="X000000001", order_id="", shipment_id="")
     assert keys_of(case) == ["1000001", "B000000001", "X000000001"]
+
+
+def test_the_words_of_the_product_name_are_keys_each_after_a_space_and_follow_the_name(acme, acme_amazon):
+    case = make_case(acme_amazon, sku="ACME-KNIFE-8", product_title="ACME Chef-knife, 20 cm ACME")
+    assert word_keys_of(case) == [" 20", " ACME", " CHEF", " CHEF-KNIFE", " CM", " KNIFE"]
+
+    case.product_title = "Bread board"
+    case.save(update_fields=["product_title"])
+
+    assert word_keys_of(case) == [" BOARD", " BREAD"]
+    assert "ACME-KNIFE-8" in keys_of(case)
+    assert search(acme, "bread bo") == [case] and search(acme, "chef") == []
+
+
+def test_a_word_never_answers_a_search_by_identifier_nor_an_identifier_one_by_word(acme, acme_amazon):
+    by_sku = make_case(acme_amazon, sku="KNIFE-01", product_title="Bread board")
+    by_name = make_case(acme_amazon, sku="BOARD-02", product_title="Knife block")
+    assert search(acme, "knife-0") == [by_sku]
+    assert search(acme, "block knife") == [by_name]
+    assert sorted(search(acme, "knife"), key=lambda c: c.pk) == [by_sku, by_name]
 
 
 def test_it_never_finds_another_tenants_case_with_the_same_sku(acme, acme_amazon, globex, globex_amazon):
