@@ -17,8 +17,7 @@ from ledger.models import Opportunity, OpportunityState, OpportunityTotals
 from ledger.rollups import OPPORTUNITY_TOTALS
 from ledger.selectors import CLOSING_HORIZONS, ZERO, funnel_summary, opportunity_state_counts
 from ledger.services import opportunities_detect, opportunity_dismiss, opportunity_restore
-from tests.ledger.helpers import add_reimbursement, days_ago, import_rows, row
-from tests.ledger.test_funnel import claim
+from tests.ledger.helpers import add_reimbursement, claim, days_ago, import_rows, row
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
 S = OpportunityState
