@@ -8,6 +8,9 @@ checks that the database still holds exactly it. `manage.py rebuild_rollups --ve
 stored buckets with `OPPORTUNITY_TOTALS.recompute`.
 """
 
+from django.db import connection
+
+from cases.locks import rollups_lock
 from cases.sql import literal
 from cases.sql.rollups import Rollup, statement_triggers, trigger_function
 from cases.sql.rollups import ROLLUPS as CASE_ROLLUPS
@@ -61,3 +64,12 @@ OPPORTUNITY_TOTALS = Rollup(
 
 ROLLUPS = (*CASE_ROLLUPS, OPPORTUNITY_TOTALS)
 """Every rollup table: the cases' and the ledger's."""
+
+
+def all_rollups_lock() -> None:
+    """`cases.locks.rollups_lock`, and the opportunities and their rollup after it, in the order of the cases'
+    lock: every writer kept out of every rollup and its source until the transaction ends."""
+    rollups_lock()
+    with connection.cursor() as cursor:
+        for table in ("ledger_opportunity", OPPORTUNITY_TOTALS.table):
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")

@@ -3,9 +3,8 @@ from django.db import transaction
 
 from accounts.models import SellerAccount, Tenant
 from accounts.rls import across_tenants
-from cases.locks import rollups_lock
 from cases.rollups import rollup_differences, rollups_repair
-from ledger.rollups import ROLLUPS
+from ledger.rollups import ROLLUPS, all_rollups_lock
 from monitoring.progress import CommandProgress
 
 
@@ -31,7 +30,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("Rollups match the cases, records and opportunities."))
                 return
             with transaction.atomic():
-                rollups_lock()
+                all_rollups_lock()
                 repaired = self._check_all(tenants, repair=True)
             self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {repaired} bucket(s) corrected."))
 
