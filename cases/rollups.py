@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .sql.rollups import ROLLUPS, differences_sql, repair_sql
+from .sql.rollups import ROLLUPS, Rollup, differences_sql, repair_sql
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,16 @@ class Difference:
         return f"{self.rollup} {account_label} {' '.join(keys)}: {changes}"
 
 
-def rollup_differences(*, tenant_id: int) -> list[Difference]:
-    """Every bucket of the tenant whose stored figures differ from a recomputation.
+def rollup_differences(*, tenant_id: int, rollups: tuple[Rollup, ...] = ROLLUPS) -> list[Difference]:
+    """Every bucket of the tenant whose stored figures differ from a recomputation, in `rollups` (the cases'
+    by default; `ledger.rollups.ROLLUPS` adds the ledger's).
 
     A stored bucket that is all zeros and absent from the recomputation (every case left it)
     is not a difference: missing figures count as zero on both sides.
     """
     found = []
     with connection.cursor() as cursor:
-        for rollup in ROLLUPS:
+        for rollup in rollups:
             cursor.execute(differences_sql(rollup), {"tenant_id": tenant_id})
             width = len(rollup.values)
             for row in cursor.fetchall():
@@ -59,10 +60,10 @@ def rollup_differences(*, tenant_id: int) -> list[Difference]:
     return found
 
 
-def rollups_repair(*, tenant_id: int, differences: list[Difference]) -> None:
+def rollups_repair(*, tenant_id: int, differences: list[Difference], rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
     """Write the expected figures into each differing bucket (directly: the rollup tables have no triggers)."""
     with connection.cursor() as cursor:
-        for rollup in ROLLUPS:
+        for rollup in rollups:
             fixes = [d for d in differences if d.rollup == rollup.name]
             if not fixes:
                 continue

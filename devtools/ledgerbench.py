@@ -109,8 +109,10 @@ def bench_account_clear(account: SellerAccount) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ledger_opportunity WHERE seller_account_id = %s", [account.pk])
         cursor.execute("DELETE FROM ledger_ledgerline WHERE seller_account_id = %s", [account.pk])
-        cursor.execute("VACUUM ANALYZE ledger_ledgerline")
-        cursor.execute("VACUUM ANALYZE ledger_opportunity")
+    # Past the tenant wall's execute wrapper, which runs each statement of a tenant scope in a transaction:
+    # VACUUM refuses one, and reads no tenant's rows.
+    for table in ("ledger_ledgerline", "ledger_opportunity"):
+        connection.connection.execute(f"VACUUM ANALYZE {table}")
 
 
 def ledger_bench_file(lines: int, fnskus: int) -> str:
@@ -160,9 +162,10 @@ def ledger_floor(path: str) -> Floor:
 PAGE_USER = "ledger-bench-seller"
 
 
-def pages_timed(account: SellerAccount, *, runs: int = 10) -> list[tuple[str, float, float]]:
-    """(page, median ms, budget ms) of the Identified page (first page, a state filter) and the dashboard, as a
-    member of the bench tenant with DEBUG off, in process (no network), after `WARMUPS` requests each."""
+def pages_timed(account: SellerAccount, *, runs: int = 10) -> list[tuple[str, float, float, float]]:
+    """(page, median ms, median ms of this process's CPU, budget ms) of the Identified page (first page, a state
+    filter) and the dashboard, as a member of the bench tenant with DEBUG off, in process (no network), after
+    `WARMUPS` requests each. The CPU time leaves out PostgreSQL's and the wait for a core a busy host adds."""
     import statistics
 
     from django.contrib.auth import get_user_model
@@ -183,13 +186,14 @@ def pages_timed(account: SellerAccount, *, runs: int = 10) -> list[tuple[str, fl
     results = []
     with override_settings(DEBUG=False):
         for name, url, budget in plan:
-            samples = []
+            samples, cpu = [], []
             for run in range(WARMUPS + runs):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 if response.status_code != 200:
                     raise ValueError(f"GET {url} answered {response.status_code}")
                 if run >= WARMUPS:
                     samples.append((time.perf_counter() - started) * 1000)
-            results.append((name, statistics.median(samples), budget))
+                    cpu.append((time.process_time() - cpu_started) * 1000)
+            results.append((name, statistics.median(samples), statistics.median(cpu), budget))
     return results

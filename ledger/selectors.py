@@ -5,12 +5,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import F, Q, QuerySet, Sum, Value, When
 
 from accounts.models import SellerAccount, Tenant
 from cases.models import ACTIVE_STATUSES
 
-from .models import Opportunity, OpportunityState
+from .models import OPEN, Opportunity, OpportunityState, OpportunityTotals
 
 ZERO = Decimal("0.00")
 CLOSING_HORIZONS = (7, 14, 30)
@@ -32,9 +33,23 @@ def opportunity_list(*, tenant: Tenant, today: dt.date, state: str = "", claim_t
     return opportunities.order_by("window_closes_on", "-amount", "id")
 
 
-def opportunity_state_counts(*, opportunities: QuerySet[Opportunity]) -> dict[str, int]:
-    counts = dict(opportunities.order_by().values_list("state").annotate(n=Count("id")))
-    return {state: counts.get(state, 0) for state in OpportunityState.values}
+def opportunity_state_counts(*, tenant: Tenant, today: dt.date, claim_type: str = "",
+                             seller_account: SellerAccount | None = None) -> dict[str, int]:
+    """How many of the tenant's opportunities are in each state on `today`, read from the rollup
+    (`OpportunityTotals`): a few hundred buckets, where counting the opportunities reads every one."""
+    totals = OpportunityTotals.objects.filter(tenant=tenant, opportunity_count__gt=0)
+    if seller_account is not None:
+        totals = totals.filter(seller_account=seller_account)
+    if claim_type:
+        totals = totals.filter(claim_type=claim_type)
+    state = SqlCase(
+        When(~Q(stored_state=OPEN), then=F("stored_state")),
+        When(window_opens_on__gt=today, then=Value(OpportunityState.FUTURE.value)),
+        When(window_closes_on__gte=today, then=Value(OpportunityState.READY.value)),
+        default=Value(OpportunityState.EXPIRED.value),
+    )
+    counts = dict(totals.order_by().annotate(state=state).values_list("state").annotate(n=Sum("opportunity_count")))
+    return {state: int(counts.get(state, 0)) for state in OpportunityState.values}
 
 
 @dataclass
@@ -80,10 +95,16 @@ def funnel_summary(*, tenant: Tenant, today: dt.date, seller_account: SellerAcco
     The claimed side reads only the cases linked to an opportunity: the funnel follows identified money to its
     outcome. The dashboard's Claimed Amount section shows every case. What a case falls short of its claim is
     pending while the case is active, lost once it is decided (Fully Reimbursed for less counts as lost too),
-    so claimed = recovered + returned + pending + lost wherever no case recovered more than it claimed."""
+    so claimed = recovered + returned + pending + lost wherever no case recovered more than it claimed.
+
+    The open side reads the rollup `OpportunityTotals` (its open buckets, a few hundred rows: a bucket is
+    future, ready or expired by where `today` falls in its window); the claimed side, the opportunities that
+    became cases (`opportunity_t_claimed`) and their cases, whose figures the sync keeps changing."""
     opportunities = Opportunity.objects.filter(tenant=tenant)
+    totals = OpportunityTotals.objects.filter(tenant=tenant, stored_state=OPEN, opportunity_count__gt=0)
     if seller_account is not None:
         opportunities = opportunities.filter(seller_account=seller_account)
+        totals = totals.filter(seller_account=seller_account)
     funnels: dict[str, Funnel] = {}
 
     def of(currency: str) -> Funnel:
@@ -91,10 +112,9 @@ def funnel_summary(*, tenant: Tenant, today: dt.date, seller_account: SellerAcco
             funnels[currency] = Funnel(currency, closing={days: ZERO for days in CLOSING_HORIZONS})
         return funnels[currency]
 
-    open_ = Q(case__isnull=True, dismissed_at__isnull=True, units_open__gt=0)
     rows = (
-        opportunities.filter(open_).order_by().values("currency").annotate(
-            count=Count("id"),
+        totals.order_by().values("currency").annotate(
+            count=Sum("opportunity_count"),
             future=Sum("amount", filter=Q(window_opens_on__gt=today)),
             ready=Sum("amount", filter=Q(window_opens_on__lte=today, window_closes_on__gte=today)),
             expired=Sum("amount", filter=Q(window_closes_on__lt=today)),
@@ -106,7 +126,7 @@ def funnel_summary(*, tenant: Tenant, today: dt.date, seller_account: SellerAcco
     unvalued = 0
     for row in rows:
         if not row["currency"]:
-            unvalued = row["count"]
+            unvalued = int(row["count"])
             continue
         funnel = of(row["currency"])
         funnel.future, funnel.ready, funnel.expired_unclaimed = (

@@ -17,7 +17,7 @@ from . import sql
 from .detection import (
     ADJUSTMENTS, DETECTED_CODES, REIMBURSED_REASONS, Line, Reimbursed, events_of, lines_by_fnsku, unit_value,
 )
-from .models import ClaimWindow, Opportunity, SkuPrice
+from .models import ClaimWindow, Opportunity
 from .windows import DEFAULT_WINDOWS, default_window
 
 DETECT_CHUNK = 5_000
@@ -134,12 +134,9 @@ def _detect_chunk(seller_account: SellerAccount, fnskus: list[str], windows: dic
         cursor.execute(sql.LATEST_PER_UNIT_SQL, params)
         per_unit = {fnsku: (amount, currency) for fnsku, amount, currency in cursor.fetchall()}
     skus = {line.sku for fnsku in fnskus for line in lines[fnsku] if line.sku}
-    prices = {
-        price.sku: (price.amount, price.currency)
-        for price in SkuPrice.objects.filter(
-            tenant_id=seller_account.tenant_id, seller_account=seller_account, sku__in=skus
-        )
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql.PRICES_SQL, {**params, "skus": sorted(skus)})
+        prices = {sku: (amount, currency) for sku, amount, currency in cursor.fetchall()}
     rows = []
     for fnsku in fnskus:
         for event in events_of(lines[fnsku], reimbursed.get(fnsku, ())):
@@ -155,7 +152,11 @@ def _detect_chunk(seller_account: SellerAccount, fnskus: list[str], windows: dic
     if not rows:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql.UPSERT_SQL, [seller_account.tenant_id, seller_account.pk, *map(list, zip(*rows))])
+        cursor.execute(sql.CREATE_DETECTED_SQL)
+        with cursor.copy(sql.COPY_DETECTED_SQL) as copy:
+            for detected in rows:
+                copy.write_row(detected)
+        cursor.execute(sql.UPSERT_SQL, [seller_account.tenant_id, seller_account.pk])
         return max(cursor.rowcount, 0)
 
 

@@ -43,9 +43,10 @@ def _filtered(request, tenant, today):
     form = IdentifiedFilter(request.GET, seller_accounts=seller_accounts)
     data = form.cleaned_data if form.is_valid() else {}
     account = form.accounts.get(data.get("account")) if data.get("account") else None
-    base = opportunity_list(tenant=tenant, today=today, claim_type=data.get("type", ""), seller_account=account)
+    filters = {"claim_type": data.get("type", ""), "seller_account": account}
+    base = opportunity_list(tenant=tenant, today=today, **filters)
     state = data.get("state", "")
-    return form, seller_accounts, base, (base.in_state(state, today=today) if state else base)
+    return form, seller_accounts, filters, (base.in_state(state, today=today) if state else base)
 
 
 def closes_text(opportunity: Opportunity, today) -> str:
@@ -64,8 +65,8 @@ def closes_text(opportunity: Opportunity, today) -> str:
 @tenant_view
 def identified(request, tenant):
     today = timezone.localdate()
-    form, seller_accounts, base, opportunities = _filtered(request, tenant, today)
-    counts = opportunity_state_counts(opportunities=base)
+    form, seller_accounts, filters, opportunities = _filtered(request, tenant, today)
+    counts = opportunity_state_counts(tenant=tenant, today=today, **filters)
     state = form.cleaned_data.get("state") if form.is_valid() else ""
     paginator = Paginator(opportunities, PAGE_SIZE)
     paginator.count = counts[state] if state else sum(counts.values())  # the counts just read: no second scan

@@ -57,7 +57,7 @@ def _upsert(table, columns, values, bucket, contribution, sources):
     ON CONFLICT ({keys}) DO UPDATE SET {updates};"""
 
 
-def _trigger_function(name, table, columns, values, bucket, contribution):
+def trigger_function(name, table, columns, values, bucket, contribution):
     def branch(sources):
         return _upsert(table, columns, values, bucket, contribution, sources)
 
@@ -73,7 +73,7 @@ END $$;
 """
 
 
-def _statement_triggers(function, table):
+def statement_triggers(function, table):
     return "\n".join(
         f"CREATE TRIGGER {function}_{op.lower()} AFTER {op} ON {table} "
         f"REFERENCING {refs} FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
@@ -85,7 +85,7 @@ def _statement_triggers(function, table):
     )
 
 
-CASE_TOTALS_FUNCTION = _trigger_function(
+CASE_TOTALS_FUNCTION = trigger_function(
     "cases_case_totals",
     "cases_casetotals",
     [
@@ -98,7 +98,7 @@ CASE_TOTALS_FUNCTION = _trigger_function(
     CASE_CONTRIBUTION,
 )
 
-MONTHLY_RECOVERY_FUNCTION = _trigger_function(
+MONTHLY_RECOVERY_FUNCTION = trigger_function(
     "cases_monthly_recovery",
     "cases_monthlyrecovery",
     ["tenant_id", "seller_account_id", "currency", "month", "automatic", "amount", "record_count"],
@@ -107,7 +107,7 @@ MONTHLY_RECOVERY_FUNCTION = _trigger_function(
     RECORD_CONTRIBUTION,
 )
 
-DAILY_RECOVERY_FUNCTION = _trigger_function(
+DAILY_RECOVERY_FUNCTION = trigger_function(
     "cases_daily_recovery",
     "cases_dailyrecovery",
     ["tenant_id", "seller_account_id", "currency", "day", "automatic", "amount", "record_count"],
@@ -117,7 +117,7 @@ DAILY_RECOVERY_FUNCTION = _trigger_function(
 )
 """Net reimbursed per approval day (UTC): what the dashboard's period adds up."""
 
-PRODUCT_TOTALS_FUNCTION = _trigger_function(
+PRODUCT_TOTALS_FUNCTION = trigger_function(
     "cases_product_totals",
     "cases_producttotals",
     ["tenant_id", "currency", "sku", "case_count", "claimed_amount", "recovered_amount", "inventory_amount"],
@@ -163,14 +163,14 @@ whose identity (fingerprint, occurrence, line, run) it then takes."""
 INSTALL = "\n".join(
     [
         CASE_TOTALS_FUNCTION,
-        _statement_triggers("cases_case_totals", "cases_case"),
+        statement_triggers("cases_case_totals", "cases_case"),
         MONTHLY_RECOVERY_FUNCTION,
-        _statement_triggers("cases_monthly_recovery", "cases_reimbursementrecord"),
+        statement_triggers("cases_monthly_recovery", "cases_reimbursementrecord"),
         IMMUTABLE_FUNCTIONS,
         DAILY_RECOVERY_FUNCTION,
-        _statement_triggers("cases_daily_recovery", "cases_reimbursementrecord"),
+        statement_triggers("cases_daily_recovery", "cases_reimbursementrecord"),
         PRODUCT_TOTALS_FUNCTION,
-        _statement_triggers("cases_product_totals", "cases_case"),
+        statement_triggers("cases_product_totals", "cases_case"),
         "CREATE TRIGGER cases_caseevent_immutable BEFORE UPDATE OR DELETE ON cases_caseevent "
         "FOR EACH ROW EXECUTE FUNCTION cases_refuse_change();",
         "CREATE TRIGGER cases_record_no_delete BEFORE DELETE ON cases_reimbursementrecord "

@@ -45,3 +45,16 @@ def add_reimbursement(account, per_unit, *, units=1, fnsku="X000000001", on=None
         amount_per_unit=Decimal(per_unit), amount_total=Decimal(per_unit) * units, quantity_cash=units,
         fingerprint=uuid.uuid4(), source="test",
     )
+
+
+def claim(opportunity, case_id, actor, amount=None):
+    """The case staff file for the opportunity, as the admin's "Create case" fills it in."""
+    from decimal import Decimal
+
+    from ledger.services import case_from_opportunity, opportunity_claim
+
+    draft = case_from_opportunity(opportunity)
+    draft.marketplace_case_id = case_id
+    if amount is not None:
+        draft.claimed_amount = Decimal(amount)
+    return opportunity_claim(opportunity=opportunity, case=draft, actor=actor)

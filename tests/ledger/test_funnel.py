@@ -10,19 +10,10 @@ from cases.models import CaseStatus
 from cases.services import case_transition
 from ledger.models import Opportunity
 from ledger.selectors import funnel_list
-from ledger.services import case_from_opportunity, opportunity_claim
 from tests.factories import add_record
-from tests.ledger.helpers import add_reimbursement, days_ago, import_rows, row
+from tests.ledger.helpers import add_reimbursement, claim, days_ago, import_rows, row
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
-
-
-def claim(opportunity, case_id, actor, amount=None):
-    draft = case_from_opportunity(opportunity)
-    draft.marketplace_case_id = case_id
-    if amount is not None:
-        draft.claimed_amount = Decimal(amount)
-    return opportunity_claim(opportunity=opportunity, case=draft, actor=actor)
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ class Command(BaseCommand):
         with across_tenants(reason="bench_ledger: development data"):
             account = bench_account()
             if pages:
-                for name, median, budget in pages_timed(account):
-                    self.stdout.write(f"{name}: median {median:.0f} ms (budget {budget} ms)")
+                for name, median, cpu, budget in pages_timed(account):
+                    self.stdout.write(f"{name}: median {median:.0f} ms, Python CPU {cpu:.0f} ms (budget {budget} ms)")
                 return
             path = ledger_bench_file(lines, fnskus)
             bench_account_clear(account)

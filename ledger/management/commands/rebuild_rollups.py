@@ -3,15 +3,15 @@ from django.db import transaction
 
 from accounts.models import SellerAccount, Tenant
 from accounts.rls import across_tenants
-from cases.locks import rollups_lock
 from cases.rollups import rollup_differences, rollups_repair
+from ledger.rollups import ROLLUPS, all_rollups_lock
 from monitoring.progress import CommandProgress
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery, DailyRecovery, ProductTotals) "
-        "from cases and records. "
+        "Recompute the dashboard rollups (CaseTotals, MonthlyRecovery, DailyRecovery, ProductTotals, "
+        "OpportunityTotals) from cases, records and opportunities. "
         "With --verify, only compare and exit non-zero listing each differing bucket; "
         "without, rewrite the differing buckets in one transaction that keeps writers out."
     )
@@ -26,11 +26,11 @@ class Command(BaseCommand):
             if verify:
                 differing = self._check_all(tenants, repair=False)
                 if differing:
-                    raise CommandError(f"{differing} rollup bucket(s) differ from the cases and records")
-                self.stdout.write(self.style.SUCCESS("Rollups match the cases and records."))
+                    raise CommandError(f"{differing} rollup bucket(s) differ from the cases, records and opportunities")
+                self.stdout.write(self.style.SUCCESS("Rollups match the cases, records and opportunities."))
                 return
             with transaction.atomic():
-                rollups_lock()
+                all_rollups_lock()
                 repaired = self._check_all(tenants, repair=True)
             self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {repaired} bucket(s) corrected."))
 
@@ -52,12 +52,12 @@ class Command(BaseCommand):
         return list(tenants)
 
     def _check(self, tenant: Tenant, *, repair: bool, progress: CommandProgress) -> int:
-        differences = rollup_differences(tenant_id=tenant.pk)
+        differences = rollup_differences(tenant_id=tenant.pk, rollups=ROLLUPS)
         progress.write(f"{tenant.slug}: {len(differences)} bucket(s) {'corrected' if repair else 'differ'}")
         labels = {account.pk: account.label for account in SellerAccount.objects.filter(tenant=tenant)}
         for difference in differences:
             label = labels.get(difference.bucket.get("seller_account_id"), "all accounts")
             progress.write(f"  {tenant.slug} {difference.describe(account_label=label)}")
         if repair and differences:
-            rollups_repair(tenant_id=tenant.pk, differences=differences)
+            rollups_repair(tenant_id=tenant.pk, differences=differences, rollups=ROLLUPS)
         return len(differences)
