@@ -4,6 +4,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope
 
@@ -377,3 +379,18 @@ def test_a_status_chip_keeps_the_other_filters_and_the_sort_and_starts_at_the_fi
                    cursor="abc")
     urls = {status.value: url for status, _, url in response.context["status_counts"]}
     assert urls["closed"] == "?q=knife&type=lost_warehouse&sort=claimed&status=closed"
+
+
+def test_a_filter_the_rollup_knows_matches_nothing_never_reads_the_cases(alice_client, acme, acme_amazon):
+    """Walking the sort's index to find no row reads every case of the tenant: the rollup already knows."""
+    make_case(acme_amazon, reimbursement_type=ReimbursementType.LOST_WAREHOUSE)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(alice_client, acme, status=S.NOT_ELIGIBLE, type=ReimbursementType.OTHER)
+
+    assert case_ids(response) == []
+    assert "No cases match." in response.content.decode()
+    assert not [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        assert case_ids(get(alice_client, acme, status=S.OPEN)) != []
+    assert [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
