@@ -3,7 +3,7 @@
 Runs, for each search given, what Overall Cases runs (the search's ids, the first page, the capped
 count) inside the tenant's scope, five times warm, then EXPLAIN (ANALYZE) of each query it made.
 
-    PYTHONPATH=. DEBUG=true DATABASE_URL=postgres:///casetracker_bench \\
+    PYTHONPATH=. DEBUG=true DATABASE_URL=postgres://casetracker_app@127.0.0.1/casetracker_bench \\
         .venv/bin/python docs/experiments/search_plans.py bench-big 1000000020 SKU-0412 bench zzzz
 
 Add PLANS=1 for the whole plans instead of their scans.
@@ -36,8 +36,8 @@ def search(tenant, text):
     found = CaseFilter({"q": text}, selectors.case_list(tenant=tenant), seller_accounts=accounts, tenant=tenant)
     assert found.is_valid(), found.errors
     page = keyset_page(found.qs, sort=sort_parse(None, columns=SORT_COLUMNS, default=DEFAULT_SORT), token=None)
-    count = selectors.COUNT_CAP if found.search_overflow else selectors.case_count_capped(
-        cases=found.qs, cap=selectors.COUNT_CAP)
+    count = selectors.COUNT_CAP if found.search_overflow else selectors.case_totals_capped(
+        cases=found.qs, cap=selectors.COUNT_CAP)[0]
     return found, page, count
 
 
