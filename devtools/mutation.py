@@ -122,7 +122,7 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_update__mutmut_8", 'select_related(None)',
                "`select_related` only saves a query: `stored.seller_account` is then read when it is used, "
                "the same row inside the same transaction"),
-    Equivalent("cases.services.x_case_update__mutmut_63", "ReimbursementRecord.objects.filter(case=case)",
+    Equivalent("cases.services.x_case_update__mutmut_82", "ReimbursementRecord.objects.filter(case=case)",
                "the records of a case are in the case's tenant, and the scoped manager fences the tenant too: "
                "the tenant filter is a second fence that selects nothing more"),
     *(Equivalent(f"cases.services.x_case_transition__mutmut_{n}", line,
@@ -130,16 +130,16 @@ EQUIVALENT: list[Equivalent] = [
                  "`test_staff_may_take_exactly_the_agreed_steps` start from each), so the default is never used")
       for n, line in ((19, "STAFF_TRANSITIONS.get(locked.status, None)"),
                       (21, "STAFF_TRANSITIONS.get(locked.status, )"))),
-    Equivalent("cases.services.x_case_transition__mutmut_51", "locked.save(update_fields=None)",
+    Equivalent("cases.services.x_case_transition__mutmut_68", "locked.save(update_fields=None)",
                "`locked` was read with SELECT ... FOR UPDATE after the account's lock, which every writer takes: "
-               "the fields it writes back besides status and closed_on are the stored values"),
+               "the fields it writes back besides status, closed_on and last_event_on are the stored values"),
     *(Equivalent(f"cases.services.x__records_attach__mutmut_{n}", line, _SQL_CASE)
       for n, line in ((4, "r.id = any("), (12, "c.id = any("))),
     Equivalent("cases.services.x_case_create__mutmut_10", "seller_account_lock(seller_account_id=None)",
                "`records_match`, called in the same transaction before anything is committed, takes the same "
                "account's lock: the new case is seen by no one before the lock is held, and a writer holding "
                "it makes `case_create` wait (`test_every_writer_of_an_accounts_cases_and_records_waits_for_its_lock`)"),
-    Equivalent("cases.services.x_case_create__mutmut_25", "case=case, to_status=S.OPEN, source=source",
+    Equivalent("cases.services.x_case_create__mutmut_27", "case=case, to_status=S.OPEN, source=source",
                "`from_status` left out is saved as its field's default, the empty string the call gave"),
     *(Equivalent(f"cases.records.x_record_case_limit_problems__mutmut_{n}", line,
                  "a missing case ID read as None instead of \"\" is just as false: no case is looked up either way")
@@ -153,6 +153,16 @@ EQUIVALENT: list[Equivalent] = [
                "        seller_account=seller_account, marketplace_case_id=case_reference,",
                "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
                "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    Equivalent("cases.records.x_record_currency_problem__mutmut_8",
+               "            seller_account=seller_account, marketplace_case_id=case_reference",
+               "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
+               "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    Equivalent("cases.records.x_record_case_limit_problems__mutmut_25",
+               "        ).first()",
+               "a case ID is unique in its account, and both callers look the case up only after "
+               "`record_currency_problem` found no case of that ID in another currency (the service refuses "
+               "such a record first; the form checks the limits only when no field has an error): the "
+               "currency filter selects nothing more"),
     Equivalent("cases.records.x_record_already_recorded__mutmut_6",
                "            seller_account=seller_account, voided_at__isnull=True,",
                "the records are looked up in the seller account, which belongs to one tenant, and the scoped "
@@ -167,9 +177,12 @@ EQUIVALENT: list[Equivalent] = [
                "the payload is a JSON array of strings, lists of strings and an integer: it holds no object, so "
                "the key separator is never written"),
     *(Equivalent(f"cases.pagination.x_keyset_page__mutmut_{n}", "[: per_page + 2]",
-                 "the first and the last page fetch one row more than they show only to learn whether a page lies "
-                 "beyond; fetching two more shows the same rows and learns the same (`len(rows) <= per_page`)")
-      for n in (23, 40)),
+                 "a page fetches one row more than it shows only to learn whether a page lies beyond; fetching "
+                 "two more shows the same rows and learns the same (`len(rows) <= per_page`)")
+      for n in (23, 40, 65)),
+    Equivalent("cases.pagination.x_keyset_page__mutmut_68", "first=None, last=len(rows) <= per_page",
+               "every reader of `Page.first` asks only whether it is true (`previous_cursor`, `only_page`, the "
+               "list's template), and None is as false as False"),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
