@@ -51,6 +51,7 @@ MODULES: dict[str, list[str]] = {
     "cases/services.py": [
         "tests/cases/test_transitions.py", "tests/cases/test_validation.py", "tests/cases/test_forms.py",
         "tests/cases/test_records.py", "tests/cases/test_locks.py", "tests/cases/test_rollups.py",
+        "tests/cases/test_timeline.py",
     ],
     "cases/records.py": [
         "tests/cases/test_records.py", "tests/cases/test_voids.py", "tests/sync/test_ingest.py", "tests/cases/test_locks.py",
