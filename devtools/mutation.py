@@ -180,10 +180,11 @@ EQUIVALENT: list[Equivalent] = [
     *(Equivalent(f"cases.pagination.x_keyset_page__mutmut_{n}", "[: per_page + 2]",
                  "a page fetches one row more than it shows only to learn whether a page lies beyond; fetching "
                  "two more shows the same rows and learns the same (`len(rows) <= per_page`)")
-      for n in (23, 40, 65)),
-    Equivalent("cases.pagination.x_keyset_page__mutmut_68", "first=None, last=len(rows) <= per_page",
-               "every reader of `Page.first` asks only whether it is true (`previous_cursor`, `only_page`, the "
-               "list's template), and None is as false as False"),
+      for n in (23, 40, 65, 92)),
+    *(Equivalent(f"cases.pagination.x_keyset_page__mutmut_{n}", line,
+                 "every reader of `Page.first` and `Page.last` asks only whether it is true (`previous_cursor`, "
+                 "`next_cursor`, `only_page`, the list's template), and None is as false as False")
+      for n, line in ((68, "first=None, last=len(rows) <= per_page"), (96, "first=len(rows) <= per_page, last=None"))),
     Equivalent("sync.report.x_read_report_copy__mutmut_11", r'text.count("XX\tXX")',
                "every line then takes the slower path, which escapes each value the way the quick path escapes the "
                "line (and a tab, which a line with the right number of tabs has in no value)"),
