@@ -154,6 +154,17 @@ EQUIVALENT: list[Equivalent] = [
                "        seller_account=seller_account, marketplace_case_id=case_reference,",
                "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
                "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    *(Equivalent(f"cases.records.x_manual_record_problems__mutmut_{n}", line,
+                 "`record_problems` reads a missing reason or original reimbursement as `value or \"\"`: None is "
+                 "the empty string there")
+      for n, line in ((32, 'fields.get("reason", None)'), (34, 'reason=fields.get("reason", )'),
+                      (51, 'fields.get("original_reimbursement_id", None)'),
+                      (53, 'original_reimbursement_id=fields.get("original_reimbursement_id", )'),
+                      (58, 'fields.get("original_reimbursement_type", None)'),
+                      (60, 'original_reimbursement_type=fields.get("original_reimbursement_type", )'))),
+    Equivalent("cases.records.x_manual_record_problems__mutmut_37", 'fields.get("reason", "XXXX")',
+               "the reason's one use in `cases.plausibility` is whether the record is a reversal or an adjustment: "
+               "a missing reason read as XXXX is neither, as the empty string is neither"),
     Equivalent("cases.records.x_record_currency_problem__mutmut_8",
                "            seller_account=seller_account, marketplace_case_id=case_reference",
                "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
