@@ -243,9 +243,10 @@ def test_a_reimbursement_a_report_brought_cannot_be_typed_in_again(sam, lost_cas
     from_report = ReimbursementRecord.objects.get(reimbursement_id="5001")
     before = money_snapshot()
 
-    with pytest.raises(ValidationError, match=f"already recorded: record {from_report.pk} .*r.tsv"):
+    with pytest.raises(ValidationError, match=f"already recorded: record {from_report.pk} .*r.tsv") as refused:
         record_add_manual(seller_account=account, actor=sam, **manual_fields())
 
+    assert refused.value.code == "already_recorded"
     assert money_snapshot() == before
 
 
@@ -352,6 +353,17 @@ def test_a_reversal_typed_in_by_hand_takes_the_reimbursement_back(sam, lost_case
     assert (taken_back.case_id, taken_back.amount_total) == (lost_case.pk, Decimal("-20.00"))
     case = refreshed(lost_case)
     assert (case.recovered_amount, case.units_reimbursed_cash) == (Decimal("0.00"), 0)
+
+
+def test_a_manual_record_in_another_currency_than_its_case_is_refused_naming_the_currency(sam, lost_case):
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields(currency="CAD"))
+
+    assert refused.value.message_dict == {
+        "currency": ["Case 1000000001 claims in USD; a reimbursement in CAD cannot count towards it."]}
+    assert money_snapshot() == before
 
 
 def test_a_manual_record_is_held_to_the_currency_of_the_case_it_names_not_of_another_case(sam, lost_case):
