@@ -1,8 +1,10 @@
 """Every record once: a reimbursement entered by hand twice, or typed in and then brought by a report, counts
 once; and a report that looks like another seller account's is refused (issue 8, found 1 and 2)."""
 
+import contextvars
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -145,6 +147,48 @@ def test_a_double_submitted_form_adds_one_record(sam, lost_case):
     for worker in workers:
         worker.join(timeout=30)
     assert sorted(statuses) == [200, 302]
+    assert ReimbursementRecord.objects.count() == 1
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_reimbursement_typed_in_twice_at_once_is_recorded_once_and_named_the_second_time(sam, lost_case):
+    """Two entries at once, without the form: the service checks under the account's lock, so the second
+    entry waits for the first to commit, sees its record and is refused as already recorded."""
+    account = lost_case.seller_account
+    outcomes = []
+
+    def enter():
+        try:
+            record_add_manual(seller_account=account, actor=sam, **manual_fields())
+            outcomes.append("recorded")
+        except ValidationError as refused:
+            outcomes.append(refused.code)
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    database = connection.settings_dict
+    settings = {"host": database["HOST"] or None, "port": database["PORT"] or None, "dbname": database["NAME"],
+                "user": database["USER"] or None}
+    waiting = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+               "WHERE NOT l.granted AND a.datname = current_database()")
+    with psycopg.connect(**settings) as holder, psycopg.connect(**settings, autocommit=True) as observer:
+        holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
+        # each in this test's context: its tenant's scope, which the database's row-level security follows
+        workers = [threading.Thread(target=contextvars.copy_context().run, args=[enter]) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 30
+        while observer.execute(waiting).fetchone()[0] < 2:
+            assert time.monotonic() < deadline, f"both entries never waited: {outcomes}"
+            time.sleep(0.05)
+        holder.rollback()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert sorted(outcomes) == ["already_recorded", "recorded"]
     assert ReimbursementRecord.objects.count() == 1
     assert refreshed(lost_case).recovered_amount == Decimal("20.00")
 
