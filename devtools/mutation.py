@@ -154,6 +154,11 @@ EQUIVALENT: list[Equivalent] = [
                "        seller_account=seller_account, marketplace_case_id=case_reference,",
                "the case is looked up in the seller account, which belongs to one tenant, and the scoped manager "
                "fences the tenant too: the tenant filter is a second fence that selects nothing more"),
+    *(Equivalent(f"cases.records.x_record_add_manual__mutmut_{n}", line,
+                 "a missing case ID read as None instead of \"\" is just as false: `record_currency_problem` looks "
+                 "no case up either way")
+      for n, line in ((25, 'case_reference=fields.get("case_reference", None)'),
+                      (27, 'case_reference=fields.get("case_reference", )'))),
     *(Equivalent(f"cases.records.x_manual_record_problems__mutmut_{n}", line,
                  "`record_problems` reads a missing reason or original reimbursement as `value or \"\"`: None is "
                  "the empty string there")
