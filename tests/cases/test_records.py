@@ -193,6 +193,16 @@ def test_the_same_reimbursement_typed_in_twice_at_once_is_recorded_once_and_name
     assert refreshed(lost_case).recovered_amount == Decimal("20.00")
 
 
+def test_a_record_typed_in_by_hand_is_a_line_of_its_own_and_its_case_history_names_who_entered_it(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+
+    assert (record.origin, record.occurrence, record.source) == (RecordOrigin.MANUAL, 1, "Entered by sam")
+    event = CaseEvent.objects.filter(case=lost_case).latest("id")
+    assert (event.actor, event.record_id, event.reason) == (
+        sam, record.pk, "Reimbursement 5001 entered by the reimbursement team: recovered 20.00 of 40.00 USD, "
+        "units 1 cash + 0 inventory of 2 claimed")
+
+
 def test_the_database_refuses_a_second_manual_record_of_the_same_reimbursement(sam, lost_case):
     first = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
     with pytest.raises(IntegrityError, match="record_manual_once"), transaction.atomic():
