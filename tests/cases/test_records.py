@@ -1,8 +1,10 @@
 """Every record once: a reimbursement entered by hand twice, or typed in and then brought by a report, counts
 once; and a report that looks like another seller account's is refused (issue 8, found 1 and 2)."""
 
+import contextvars
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,15 +17,17 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import MARKETPLACE_CURRENCIES, Marketplace, Region
+from cases.account_guard import WrongAccount
 from cases.locks import LockNamespace
 from cases.models import (
     Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, RecordOrigin, ReimbursementRecord,
 )
-from cases.records import record_add_manual
+from cases.records import record_add_manual, records_insert_staged
 from cases.rollups import rollup_differences
 from cases.voids import record_void
-from sync.ingest import WrongAccountReport, import_report, ingest_report
+from sync.ingest import CREATE_STAGING_SQL, ROW_COLUMNS, WrongAccountReport, copy_lines, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
+from sync.report import STAGING_COLUMNS, read_report_copy
 from sync.services import account_poll
 from tests.factories import make_case, make_seller_account
 from tests.two_factor import login_verified
@@ -147,6 +151,58 @@ def test_a_double_submitted_form_adds_one_record(sam, lost_case):
     assert refreshed(lost_case).recovered_amount == Decimal("20.00")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_same_reimbursement_typed_in_twice_at_once_is_recorded_once_and_named_the_second_time(sam, lost_case):
+    """Two entries at once, without the form: the service checks under the account's lock, so the second
+    entry waits for the first to commit, sees its record and is refused as already recorded."""
+    account = lost_case.seller_account
+    outcomes = []
+
+    def enter():
+        try:
+            record_add_manual(seller_account=account, actor=sam, **manual_fields())
+            outcomes.append("recorded")
+        except ValidationError as refused:
+            outcomes.append(refused.code)
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    database = connection.settings_dict
+    settings = {"host": database["HOST"] or None, "port": database["PORT"] or None, "dbname": database["NAME"],
+                "user": database["USER"] or None}
+    waiting = ("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+               "WHERE NOT l.granted AND a.datname = current_database()")
+    with psycopg.connect(**settings) as holder, psycopg.connect(**settings, autocommit=True) as observer:
+        holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LockNamespace.SELLER_ACCOUNT, account.pk])
+        # each in this test's context: its tenant's scope, which the database's row-level security follows
+        workers = [threading.Thread(target=contextvars.copy_context().run, args=[enter]) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 30
+        while observer.execute(waiting).fetchone()[0] < 2:
+            assert time.monotonic() < deadline, f"both entries never waited: {outcomes}"
+            time.sleep(0.05)
+        holder.rollback()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert sorted(outcomes) == ["already_recorded", "recorded"]
+    assert ReimbursementRecord.objects.count() == 1
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+def test_a_record_typed_in_by_hand_is_a_line_of_its_own_and_its_case_history_names_who_entered_it(sam, lost_case):
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+
+    assert (record.origin, record.occurrence, record.source) == (RecordOrigin.MANUAL, 1, "Entered by sam")
+    event = CaseEvent.objects.filter(case=lost_case).latest("id")
+    assert (event.actor, event.record_id, event.reason) == (
+        sam, record.pk, "Reimbursement 5001 entered by the reimbursement team: recovered 20.00 of 40.00 USD, "
+        "units 1 cash + 0 inventory of 2 claimed")
+
+
 def test_the_database_refuses_a_second_manual_record_of_the_same_reimbursement(sam, lost_case):
     first = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
     with pytest.raises(IntegrityError, match="record_manual_once"), transaction.atomic():
@@ -241,9 +297,10 @@ def test_a_reimbursement_a_report_brought_cannot_be_typed_in_again(sam, lost_cas
     from_report = ReimbursementRecord.objects.get(reimbursement_id="5001")
     before = money_snapshot()
 
-    with pytest.raises(ValidationError, match=f"already recorded: record {from_report.pk} .*r.tsv"):
+    with pytest.raises(ValidationError, match=f"already recorded: record {from_report.pk} .*r.tsv") as refused:
         record_add_manual(seller_account=account, actor=sam, **manual_fields())
 
+    assert refused.value.code == "already_recorded"
     assert money_snapshot() == before
 
 
@@ -309,6 +366,102 @@ def test_a_confirmed_record_never_takes_another_identity(sam, lost_case):
     report_line = ReimbursementRecord.objects.get(reimbursement_id="5002")
     with pytest.raises(IntegrityError, match="only once"), transaction.atomic():
         ReimbursementRecord.objects.filter(pk=report_line.pk).update(occurrence=7)
+
+
+# What a record typed in by hand may be
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"approval_date": dt.datetime(2999, 1, 1, tzinfo=dt.UTC)}, "approval_date",
+     "The approval date 2999-01-01T00:00:00+00:00 is in the future."),
+    ({"currency": "EUR"}, "currency", "Amazon NA A1ACMEAMAZON is paid in USD, CAD, MXN, BRL, never in EUR."),
+    ({"amount_total": Decimal("30.00")}, "amount_total",
+     "The amount total 30.00 is not amount per unit 20.00 × 1 cash units = 20.00."),
+    ({"amount_total": Decimal("-20.00"), "quantity_cash": -1}, "amount_total",
+     "The amount total -20.00 is negative: only a reversal (reason Reimbursement_Reversal, or an original "
+     "reimbursement named) or an adjustment goes negative."),
+])
+def test_the_service_refuses_an_implausible_record_naming_the_field_as_the_form_does(
+    sam, lost_case, overrides, field, message
+):
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields(**overrides))
+
+    assert refused.value.message_dict[field] == [message]
+    assert money_snapshot() == before
+
+
+@pytest.mark.parametrize("reversal", [
+    {"reason": "Reimbursement_Reversal"},
+    {"original_reimbursement_id": "5001"},
+    {"original_reimbursement_type": "Lost_Warehouse"},
+])
+def test_a_reversal_typed_in_by_hand_takes_the_reimbursement_back(sam, lost_case, reversal):
+    account = lost_case.seller_account
+    record_add_manual(seller_account=account, actor=sam, **manual_fields())
+
+    taken_back = record_add_manual(seller_account=account, actor=sam, **manual_fields(
+        reimbursement_id="6001", amount_total=Decimal("-20.00"), quantity_cash=-1, **reversal))
+
+    assert (taken_back.case_id, taken_back.amount_total) == (lost_case.pk, Decimal("-20.00"))
+    case = refreshed(lost_case)
+    assert (case.recovered_amount, case.units_reimbursed_cash) == (Decimal("0.00"), 0)
+
+
+def test_a_manual_record_in_another_currency_than_its_case_is_refused_naming_the_currency(sam, lost_case):
+    before = money_snapshot()
+
+    with pytest.raises(ValidationError) as refused:
+        record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields(currency="CAD"))
+
+    assert refused.value.message_dict == {
+        "currency": ["Case 1000000001 claims in USD; a reimbursement in CAD cannot count towards it."]}
+    assert money_snapshot() == before
+
+
+def test_a_manual_record_is_held_to_the_currency_of_the_case_it_names_not_of_another_case(sam, lost_case):
+    make_case(lost_case.seller_account, marketplace_case_id="1000000002", currency="CAD")
+
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+
+    assert record.case_id == lost_case.pk
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+def test_a_manual_record_is_held_to_the_currency_of_its_own_accounts_case_not_one_elsewhere(sam, lost_case):
+    other_account = make_seller_account(lost_case.tenant)
+    make_case(other_account, marketplace_case_id=lost_case.marketplace_case_id, currency="CAD")
+
+    record = record_add_manual(seller_account=lost_case.seller_account, actor=sam, **manual_fields())
+
+    assert record.case_id == lost_case.pk
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
+
+
+def test_a_manual_record_without_a_case_id_counts_towards_no_case_whatever_its_currency(sam, acme_amazon):
+    """A reimbursement the marketplace paid on its own names no case: no case is looked up for it, not
+    even one saved without a case ID (the matching never attaches a record without one)."""
+    nameless = make_case(acme_amazon, marketplace_case_id="", currency="CAD")
+
+    record = record_add_manual(seller_account=acme_amazon, actor=sam, **manual_fields(case_reference=""))
+
+    assert record.case_id is None
+    assert refreshed(nameless).recovered_amount == Decimal("0.00")
+
+
+def test_a_void_is_not_the_reimbursement_it_cancels_so_the_right_record_can_be_typed_in(sam, lost_case):
+    """Reimbursement 5001 typed in as its own reversal by mistake, then voided: the void (+20.00 USD, one
+    cash unit) has the figures of the real reimbursement, which staff then type in."""
+    account = lost_case.seller_account
+    wrong = record_add_manual(seller_account=account, actor=sam, **manual_fields(
+        reason="Reimbursement_Reversal", amount_total=Decimal("-20.00"), quantity_cash=-1))
+    record_void(record=wrong, actor=sam, reason="Typed in with the wrong sign")
+
+    record = record_add_manual(seller_account=account, actor=sam, **manual_fields())
+
+    assert (record.origin, record.case_id) == (RecordOrigin.MANUAL, lost_case.pk)
+    assert refreshed(lost_case).recovered_amount == Decimal("20.00")
 
 
 # What a case can hold
@@ -501,6 +654,23 @@ def test_the_command_refuses_a_report_of_the_wrong_region_and_imports_it_with_fo
     run = SyncRun.objects.get(status=RunStatus.SUCCEEDED)
     assert run.rows_new == 4
     assert run.account_guard_override.startswith("Overridden by import_reimbursements --force-account (OS user ")
+
+
+def test_staged_lines_of_another_account_are_refused_unless_the_caller_overrides_the_guard(lost_case, acme_europe):
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_STAGING_SQL)
+        copy_lines(cursor, table="sync_report_rows", columns=STAGING_COLUMNS,
+                   lines=read_report_copy(report_lines(), source="r.tsv"))
+        with pytest.raises(WrongAccount, match="these lines look like Amazon NA A1ACMEAMAZON"):
+            records_insert_staged(seller_account=acme_europe, staging_table="sync_report_rows",
+                                  columns=ROW_COLUMNS, source="r.tsv")
+        assert not ReimbursementRecord.objects.exists()
+
+        stored = records_insert_staged(seller_account=acme_europe, staging_table="sync_report_rows",
+                                       columns=ROW_COLUMNS, source="r.tsv", override_account_guard=True)
+
+    assert stored.rows_new == 4
+    assert stored.account_guard_overridden.startswith("these lines look like Amazon NA A1ACMEAMAZON")
 
 
 def test_a_report_in_a_currency_no_account_of_the_tenant_is_paid_in_names_the_marketplace(acme_europe):

@@ -1,6 +1,7 @@
 """The case's timeline says when each thing happened, and apart, when it was recorded here."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -100,6 +101,25 @@ def test_correcting_the_filing_date_needs_a_reason_which_the_timeline_shows(acme
     event = CaseEvent.objects.filter(case=case).latest("id")
     assert event.reason == "Claim corrected (filing date 2026-05-10 → 2026-05-12): Typo"
     assert event.happened_on == timezone.localdate()
+
+
+def test_a_claim_correction_is_the_cases_last_update(acme_amazon, staff_user):
+    case = make_case(acme_amazon, date_filed=FILED)
+    case.claimed_amount = Decimal("60.00")
+    case_update(case=case, actor=staff_user, reason="The seller sent the invoice")
+    assert refreshed(case).last_event_on == timezone.localdate()
+
+
+def test_a_claim_correction_never_moves_the_last_update_back(acme_amazon, staff_user):
+    """A reimbursement the marketplace dates a day ahead of ours (its clock near midnight) is the case's
+    last update; a correction made today leaves it there."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    case = make_case(acme_amazon, date_filed=FILED, units_claimed=2)
+    add_record(case, "20.00", on=tomorrow)
+    case = refreshed(case)
+    case.claimed_amount = Decimal("60.00")
+    case_update(case=case, actor=staff_user, reason="The seller sent the invoice")
+    assert refreshed(case).last_event_on == tomorrow
 
 
 def test_the_seller_reads_when_it_happened_and_apart_when_it_was_recorded(alice_client, acme, acme_amazon,
