@@ -137,3 +137,30 @@ def test_the_seller_reads_when_it_happened_and_apart_when_it_was_recorded(alice_
     assert ['datetime="2026-05-10"' in lines[0], 'datetime="2026-06-02"' in lines[1],
             'datetime="2026-09-18"' in lines[2]] == [True, True, True]
     assert all("Recorded " + timezone.localdate().strftime("%m/%d/%Y") in line for line in lines)
+
+
+def test_a_claim_correction_moves_the_last_update_of_that_case_only(acme_amazon, staff_user):
+    corrected = make_case(acme_amazon, date_filed=FILED)
+    other = make_case(acme_amazon, date_filed=FILED)
+    corrected.claimed_amount = Decimal("60.00")
+
+    case_update(case=corrected, actor=staff_user, reason="The seller sent the invoice")
+
+    assert refreshed(corrected).last_event_on == timezone.localdate()
+    assert refreshed(other).last_event_on == FILED
+
+
+def test_overriding_a_derived_claim_deadline_needs_a_reason_and_is_named_in_the_history(acme_amazon, staff_user):
+    case = make_case(acme_amazon, date_filed=FILED, event_date=dt.date(2026, 4, 1),
+                     claim_window_closes_on=dt.date(2026, 5, 31), claim_deadline=dt.date(2026, 5, 31))
+    case.claim_deadline = dt.date(2026, 6, 15)
+
+    with pytest.raises(CaseRefused) as refused:
+        case_update(case=case, actor=staff_user, reason="")
+    assert "edit_reason" in refused.value.message_dict
+    assert refreshed(case).claim_deadline == dt.date(2026, 5, 31)
+
+    case_update(case=case, actor=staff_user, reason="Amazon granted two more weeks")
+    event = CaseEvent.objects.filter(case=case).order_by("id").last()
+    assert "claim deadline" in event.reason.lower() and "Amazon granted two more weeks" in event.reason
+    assert refreshed(case).claim_deadline == dt.date(2026, 6, 15)
