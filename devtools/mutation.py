@@ -132,6 +132,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_update__mutmut_8", 'select_related(None)',
                "`select_related` only saves a query: `stored.seller_account` is then read when it is used, "
                "the same row inside the same transaction"),
+    Equivalent("cases.services.x_case_update__mutmut_68", "Case.objects.filter(pk=case.pk, ).update(",
+               "a case's primary key names one case, in the case's tenant, and the scoped manager fences the "
+               "tenant too: the tenant filter beside the key is a second fence that selects nothing more"),
     Equivalent("cases.services.x_case_update__mutmut_82", "ReimbursementRecord.objects.filter(case=case)",
                "the records of a case are in the case's tenant, and the scoped manager fences the tenant too: "
                "the tenant filter is a second fence that selects nothing more"),
