@@ -77,8 +77,10 @@ def test_reopening_is_dated_by_the_answer_and_so_is_the_status_it_then_takes(acm
 def test_an_answer_date_the_case_cannot_have_is_refused_and_nothing_changes(acme_amazon, staff_user,
                                                                           answered_on, why):
     case = make_case(acme_amazon, date_filed=FILED)
-    with pytest.raises(TransitionNotAllowed, match=why):
+    with pytest.raises(TransitionNotAllowed, match=why) as refusal:
         case_transition(case=case, to_status=S.CLOSED, actor=staff_user, reason="Final", answered_on=answered_on)
+    assert str(refusal.value).startswith(f"Case {case.marketplace_case_id} cannot go from Open to Closed: the answer date")
+    assert refusal.value.to_status == S.CLOSED
     case = refreshed(case)
     assert (case.status, case.closed_on, case.last_event_on, len(history(case))) == (S.OPEN, None, FILED, 1)
 
