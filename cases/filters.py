@@ -76,9 +76,9 @@ class CaseFilter(django_filters.FilterSet):
 
         Every identifier and every word of the product name is a key (`CaseSearchKey`, read by prefix
         from its `(tenant, key text_pattern_ops)` index): the cases with an identifier starting with
-        `value`, and those with, for each word typed, a word of their product name starting with it. Their first `SEARCH_SET_MAX + 1`
-        case ids are read first. A precise search (at most that many) then fetches those cases by id
-        and sorts them. A broad one ("bench", matching most of a million cases) would sort its whole
+        `value`, and those with, for each word typed, a word of their product name starting with it.
+        Their first `SEARCH_SET_MAX + 1` case ids are read first. A precise search (at most that many)
+        then fetches those cases by id and sorts them. A broad one ("bench", matching most of a million cases) would sort its whole
         set: instead it walks the sort's own index and tests each row, which finds a page of matches
         within a few hundred rows; `search_overflow` tells the page not to count them (more than
         `SEARCH_SET_MAX`).

@@ -13,7 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 def attrs_html(attrs: dict) -> str:
     """`django/forms/widgets/attrs.html`: ` name="value"` each, a bare ` name` for True, nothing for False."""
     return "".join(
-        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        f" {conditional_escape(name)}" if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )

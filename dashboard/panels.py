@@ -113,7 +113,8 @@ def products_html(products: TopProducts, *, currency: str, cases_url: str, accou
             '\n        <tr><th scope="row">'
             + (f'<a href="{esc(cases_url)}?q={esc(quote(row.sku, safe="/"))}">{esc(row.sku)}</a>' if row.sku
                else '<span class="muted">No SKU</span>')
-            + f'</th><td class="num">{esc(count_text(row.case_count, language))}</td><td class="num">{money(row.claimed)}</td>'
+            + f'</th><td class="num">{esc(count_text(row.case_count, language))}</td>'
+            f'<td class="num">{money(row.claimed)}</td>'
             f'<td class="num">{money(row.recovered)}</td><td class="num">{money(row.inventory)}</td></tr>\n      '
             for row in figures
         )
