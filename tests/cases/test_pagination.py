@@ -96,6 +96,18 @@ def test_next_pages_through_every_case_once_in_the_sort_order(alice_client, acme
     assert pages == _chunked(_database_order(acme, sort))
 
 
+@pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
+def test_when_the_cases_fill_their_pages_exactly_the_last_page_has_no_next(alice_client, acme, acme_amazon,
+                                                                          mixed_cases, sort):
+    make_case(acme_amazon, marketplace_case_id="P8", date_filed=dt.date(2026, 1, 4))
+    first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
+
+    pages = _walk(alice_client, first, "next_url")
+
+    assert [len(page) for page in pages] == [PER_PAGE] * 3
+    assert pages == _chunked(_database_order(acme, sort))
+
+
 @pytest.mark.parametrize("sort", SORTS)
 def test_previous_from_the_last_page_walks_back_through_the_same_pages(alice_client, acme, mixed_cases, sort):
     first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
