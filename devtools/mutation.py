@@ -132,6 +132,9 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.services.x_case_update__mutmut_8", 'select_related(None)',
                "`select_related` only saves a query: `stored.seller_account` is then read when it is used, "
                "the same row inside the same transaction"),
+    Equivalent("cases.services.x_case_create__mutmut_13", "case.last_event_on = None",
+               "`Case.save` dates a case with no history yet by its filing date: None there becomes `date_filed`, "
+               "what the service sets"),
     Equivalent("cases.services.x_case_update__mutmut_68", "Case.objects.filter(pk=case.pk, ).update(",
                "a case's primary key names one case, in the case's tenant, and the scoped manager fences the "
                "tenant too: the tenant filter beside the key is a second fence that selects nothing more"),
