@@ -41,6 +41,10 @@ MODULES: dict[str, list[str]] = {
         "tests/sync/test_report.py", "tests/sync/test_bad_report_files.py", "tests/sync/test_report_writer.py",
         "tests/sync/test_ingest.py",
     ],
+    "sync/ingest.py": [
+        "tests/sync/test_ingest.py", "tests/sync/test_bad_report_files.py", "tests/sync/test_import_command.py",
+        "tests/sync/test_import_ledger.py", "tests/cases/test_records.py",
+    ],
     "cases/money.py": [
         "tests/cases/test_money.py", "tests/sync/test_report.py", "tests/cases/test_export.py", "tests/dashboard/test_dashboard.py",
     ],
