@@ -216,7 +216,7 @@ def import_report(
             setattr(run, name, 0)
         run.status, run.error, run.finished_at = RunStatus.FAILED, str(error) or type(error).__name__, timezone.now()
         run.save(update_fields=[*counts, "status", "error", "finished_at"])
-        import_observed(run=run, seconds=time.monotonic() - started)
         raise
-    import_observed(run=run, seconds=time.monotonic() - started)
+    finally:
+        import_observed(run=run, seconds=time.monotonic() - started)
     return run

@@ -8,13 +8,15 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import connection
+from prometheus_client import REGISTRY
 from django_scopes import scope
 
 from cases.models import Case, CaseEvent, CaseStatus, CaseTotals, MonthlyRecovery, ReimbursementRecord
 from cases.locks import LockNamespace
-from sync.ingest import IngestResult, import_report, ingest_report
+from sync.ingest import COPY_BATCH, OVERRIDE_HINT, IngestResult, WrongAccountReport, import_report, ingest_report
 from sync.models import RunKind, RunStatus, SyncRun
 from sync.report import COLUMNS, ReportError
+from sync.report_writer import report_header, report_line
 from tests.factories import make_case, make_seller_account
 
 pytestmark = pytest.mark.usefixtures("acme_scope")
@@ -329,3 +331,88 @@ def test_a_row_paid_in_another_currency_than_its_case_stays_unmatched(acme_amazo
     assert refreshed(case).status == S.OPEN
     assert not ReimbursementRecord.objects.filter(case=case).exists()
     assert ReimbursementRecord.objects.filter(case_reference="1000000001", case=None).exists()
+
+
+def automatic_lines(count: int) -> list[str]:
+    """A report of `count` reimbursements the marketplace paid without a case, each of its own ID."""
+    rows = [report_line({
+        "approval-date": "2026-05-10T01:02:03+00:00", "reimbursement-id": str(70000 + number),
+        "reason": "Lost_Inbound", "sku": "SKU-1", "currency-unit": "USD", "amount-per-unit": "1.00",
+        "amount-total": "1.00", "quantity-reimbursed-cash": "1", "quantity-reimbursed-inventory": "0",
+        "quantity-reimbursed-total": "1",
+    }) for number in range(count)]
+    return [f"{line}\n" for line in [report_header(), *rows]]
+
+
+@pytest.mark.parametrize("count", [COPY_BATCH - 1, COPY_BATCH, COPY_BATCH + 1, 2 * COPY_BATCH + 1])
+def test_a_report_of_more_lines_than_one_write_reaches_the_database_whole_and_counted(acme_amazon, count):
+    result = ingest_report(seller_account=acme_amazon, lines=automatic_lines(count), source="long.tsv")
+
+    assert (result.rows_read, result.rows_new) == (count, count)
+    stored = ReimbursementRecord.objects.filter(seller_account=acme_amazon)
+    assert sorted(int(r) for r in stored.values_list("reimbursement_id", flat=True)) == list(range(70000, 70000 + count))
+    assert set(stored.values_list("source_line", flat=True)) == set(range(2, count + 2))
+    assert ingest_report(seller_account=acme_amazon, lines=automatic_lines(count), source="long.tsv").rows_new == 0
+
+
+def test_lines_refused_for_what_they_would_do_to_a_case_are_named_under_the_files_name(lost_case):
+    near_limit = {"case-id": "1000000001", "reason": "Lost_Warehouse", "currency-unit": "USD",
+                  "amount-per-unit": "999999999999.99", "amount-total": "999999999999.99",
+                  "quantity-reimbursed-cash": "1", "quantity-reimbursed-inventory": "0",
+                  "quantity-reimbursed-total": "1", "approval-date": "2026-05-10T01:02:03+00:00"}
+    lines = [f"{line}\n" for line in [report_header(), report_line({**near_limit, "reimbursement-id": "1"}),
+                                      report_line({**near_limit, "reimbursement-id": "2"})]]
+    before = snapshot()
+
+    with pytest.raises(ReportError) as refused:
+        ingest_report(seller_account=lost_case.seller_account, lines=lines, source="crafted.tsv")
+
+    assert str(refused.value) == (
+        "crafted.tsv: 1 problem, nothing was imported.\n"
+        "  line 2, amount-total: case 1000000001 would recover 1999999999999.98 USD, more than a case can hold "
+        "(under 1,000,000,000,000): not a real reimbursement")
+    assert snapshot() == before
+
+
+def test_a_report_of_another_account_is_refused_under_the_files_name_with_the_way_to_override(acme, lost_case):
+    other = make_seller_account(acme, "A1ACMESECOND")
+
+    with pytest.raises(WrongAccountReport) as refused, open(DATA / "report_basic.tsv") as lines:
+        ingest_report(seller_account=other, lines=lines, source="report_basic.tsv")
+
+    assert refused.value.source == "report_basic.tsv"
+    assert str(refused.value).split("\n") == [
+        "report_basic.tsv: these lines look like Amazon NA A1ACMEAMAZON, not Amazon NA A1ACMESECOND; "
+        "nothing was imported.",
+        *(f"  {problem}" for problem in refused.value.problems),
+        f"  {OVERRIDE_HINT}",
+    ]
+    assert len(refused.value.problems) == 1
+
+
+def test_a_succeeded_import_leaves_no_error_and_its_duration_is_the_time_it_took(lost_case):
+    def ingest_seconds():
+        return REGISTRY.get_sample_value("casetracker_ingest_seconds_sum", {"kind": RunKind.FILE}) or 0.0
+
+    observed_before, started = ingest_seconds(), time.monotonic()
+    with open(DATA / "report_basic.tsv") as lines:
+        run = import_report(seller_account=lost_case.seller_account, lines=lines, source="report_basic.tsv",
+                            kind=RunKind.FILE)
+    took = time.monotonic() - started
+
+    assert SyncRun.objects.get(pk=run.pk).error == ""
+    assert 0 < ingest_seconds() - observed_before <= took
+
+
+def test_a_download_broken_off_without_a_message_fails_the_run_naming_the_error(lost_case):
+    def broken_off():
+        yield from open(DATA / "report_basic.tsv").readlines()[:2]
+        raise ConnectionResetError()
+
+    with pytest.raises(ConnectionResetError):
+        import_report(seller_account=lost_case.seller_account, lines=broken_off(), source="report 43",
+                      kind=RunKind.POLL)
+
+    run = SyncRun.objects.get()
+    assert (run.status, run.error, run.rows_read) == (RunStatus.FAILED, "ConnectionResetError", 0)
+    assert not ReimbursementRecord.objects.exists()
