@@ -15,6 +15,7 @@ from .models import MANUAL_IDENTITY, Case, EventSource, RecordOrigin, Reimbursem
 from .money import plain
 from .plausibility import record_problems
 from .services import cases_recompute, records_match
+from .signals import records_changed
 from .sql.records import (
     CHUNK_SQL, CONFIRM_SQL, CREATE_MATCHES_SQL, DROP_SQL, MAX_CASE_AMOUNT, MAX_CASE_UNITS, STAGED_CASE_LIMITS_SQL,
     UNCONFIRMED_SQL, insert_sql, new_rows_sql,
@@ -124,7 +125,8 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
     `record_manual_once` backs it for records entered by hand. A report line that brings this
     reimbursement later confirms the record instead of adding a second one. A record that would
     take its case beyond what a case can hold (`record_case_limit_problems`) is refused with a
-    ValidationError naming the field, before anything is written.
+    ValidationError naming the field, before anything is written. The identified amounts of its FNSKU
+    are detected again in the same transaction (`cases.signals.records_changed`).
     """
     with transaction.atomic():
         seller_account_lock(seller_account_id=seller_account.pk)
@@ -160,6 +162,8 @@ def record_add_manual(*, seller_account: SellerAccount, actor, **fields) -> Reim
             actor=actor,
             reason=f"Reimbursement {record.reimbursement_id} entered by the reimbursement team",
         )
+        if record.fnsku:
+            records_changed.send(sender=ReimbursementRecord, seller_account=seller_account, fnskus=[record.fnsku])
         record.refresh_from_db()
         return record
 

@@ -14,6 +14,7 @@ from accounts.models import SellerAccount
 from .locks import seller_account_lock
 from .models import EventSource, RecordOrigin, ReimbursementRecord
 from .records import SOURCE_MAX_LENGTH, records_recompute_matched
+from .signals import records_changed
 from .sql import literal
 from .sql.records import CREATE_MATCHES_SQL
 from .sql.voids import void_sql
@@ -47,7 +48,8 @@ def records_void(
     records entered by hand that it confirmed: staff entered those, and void them one by one).
 
     `what` names it for the timeline (`Reimbursement R1`, `Import report.txt`): each case that changes
-    gets a history line "<what> voided by the reimbursement team: <reason>", with its new figures.
+    gets a history line "<what> voided by the reimbursement team: <reason>", with its new figures, and
+    the identified amounts of the records' FNSKUs are detected again (`cases.signals.records_changed`).
     Runs in the caller's transaction (or its own), under the account's lock.
     """
     reason = _reason(reason)
@@ -70,6 +72,14 @@ def records_void(
                 reason=f"{what} voided by the reimbursement team: {reason}",
             )
             cursor.execute("DROP TABLE sync_new_matches")
+            cursor.execute(
+                f"SELECT DISTINCT r.fnsku FROM cases_reimbursementrecord r WHERE {scope} "
+                "AND r.seller_account_id = %(seller_account_id)s AND r.fnsku <> '' ORDER BY r.fnsku",
+                {**params, "seller_account_id": seller_account.pk},
+            )
+            fnskus = [fnsku for (fnsku,) in cursor.fetchall()]
+        if voided and fnskus:
+            records_changed.send(sender=ReimbursementRecord, seller_account=seller_account, fnskus=fnskus)
     return VoidResult(voided, cases_changed, status_changes)
 
 

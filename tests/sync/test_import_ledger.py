@@ -1,5 +1,6 @@
 """Importing an Inventory Ledger file: the command, once only, refused whole when bad, one account only."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -137,3 +138,50 @@ def test_a_reimbursements_report_settles_and_values_the_opportunities_of_its_fns
                   kind=RunKind.FILE)
     opportunity = Opportunity.objects.get()
     assert (opportunity.units_open, opportunity.amount, opportunity.value_source) == (1, Decimal("9.00"), "reimbursement")
+
+
+def test_voiding_the_reimbursements_import_reopens_and_unvalues_what_it_had_settled(acme_amazon, sam):
+    from sync.ingest import import_report
+    from sync.models import RunKind
+    from sync.report_writer import report_header, report_line
+    from sync.voids import run_void
+    from tests.ledger.helpers import days_ago
+
+    import_rows(acme_amazon, [row(quantity=-3, on=days_ago(40))])
+    line = report_line({
+        "approval-date": f"{days_ago(10).isoformat()}T10:00:00+00:00", "reimbursement-id": "R77",
+        "reason": "Lost_Warehouse", "sku": "SKU-1", "fnsku": "X000000001", "currency-unit": "USD",
+        "amount-per-unit": "9.00", "amount-total": "18.00", "quantity-reimbursed-cash": "2",
+        "quantity-reimbursed-inventory": "0", "quantity-reimbursed-total": "2",
+    })
+    run = import_report(seller_account=acme_amazon, lines=[report_header() + "\n", line + "\n"], source="r.tsv",
+                        kind=RunKind.FILE)
+    assert Opportunity.objects.get().units_open == 1
+
+    run_void(run=run, actor=sam, reason="Another seller's report")
+
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.units_open, opportunity.amount, opportunity.value_source) == (3, None, "unvalued")
+
+
+def test_a_reimbursement_staff_enter_by_hand_settles_and_values_the_opportunity_of_its_fnsku(acme_amazon, sam):
+    from cases.records import record_add_manual
+    from cases.voids import record_void
+    from tests.ledger.helpers import days_ago
+
+    import_rows(acme_amazon, [row(quantity=-3, on=days_ago(40))])
+    approved = days_ago(10)
+    record = record_add_manual(
+        seller_account=acme_amazon, actor=sam, reimbursement_id="M1", reason="Lost_Warehouse",
+        approval_date=dt.datetime(approved.year, approved.month, approved.day, 10, tzinfo=dt.UTC),
+        currency="USD", amount_per_unit=Decimal("7.00"), amount_total=Decimal("14.00"), quantity_cash=2,
+        sku="SKU-1", fnsku="X000000001",
+    )
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.units_open, opportunity.amount, opportunity.value_source) == (1, Decimal("7.00"),
+                                                                                      "reimbursement")
+
+    record_void(record=record, actor=sam, reason="Typed into the wrong account")
+
+    opportunity = Opportunity.objects.get()
+    assert (opportunity.units_open, opportunity.amount) == (3, None)
