@@ -108,6 +108,19 @@ def test_when_the_cases_fill_their_pages_exactly_the_last_page_has_no_next(alice
     assert pages == _chunked(_database_order(acme, sort))
 
 
+@pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
+def test_when_the_cases_fill_their_pages_exactly_previous_stops_at_the_first_page(alice_client, acme, acme_amazon,
+                                                                                  mixed_cases, sort):
+    make_case(acme_amazon, marketplace_case_id="P8", date_filed=dt.date(2026, 1, 4))
+    first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
+    second = _open(alice_client, first.wsgi_request.path + first.context["next_url"])
+    third = _open(alice_client, second.wsgi_request.path + second.context["next_url"])
+
+    backward = _walk(alice_client, third, "previous_url")
+
+    assert backward == _chunked(_database_order(acme, sort))[::-1]
+
+
 @pytest.mark.parametrize("sort", SORTS)
 def test_previous_from_the_last_page_walks_back_through_the_same_pages(alice_client, acme, mixed_cases, sort):
     first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
@@ -244,6 +257,14 @@ def test_a_cursor_exactly_as_long_as_the_limit_still_reads():
     token = _token("case_id", "a", "9" * (pagination.MAX_TOKEN * 3 // 4 - overhead), 1)
     assert len(token) == pagination.MAX_TOKEN
     assert pagination.cursor_decode(token).id == 1
+
+
+def test_a_well_formed_cursor_longer_than_the_limit_reads_as_none():
+    """Nothing longer than the pager writes is decoded, so a padded token costs no JSON parsing."""
+    overhead = len(json.dumps(["case_id", "a", "", 1], separators=(",", ":")))
+    token = _token("case_id", "a", "9" * (pagination.MAX_TOKEN * 3 // 4 - overhead + 3), 1)
+    assert len(token) > pagination.MAX_TOKEN
+    assert pagination.cursor_decode(token) is None
 
 
 @pytest.mark.parametrize(("column", "text", "message"), [
