@@ -211,6 +211,10 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.pagination.x_cursor_encode__mutmut_27", 'rstrip("XX=XX")',
                "the payload is a JSON array, whose last byte is `]`: the last base64 character of a token is "
                "then `Q`, `d` or one whose index is 1 modulo 4 (B, F, ... x, 1, 5, 9), never `X`"),
+    Equivalent("cases.pagination.x_cursor_decode__mutmut_12", '"=" * (+len(token) % 4)',
+               "a token of 3 characters past a multiple of 4 gets `===` instead of `=`, and Python's base64 "
+               "decoder (not in strict mode) ignores padding past what it needs; one of 1 past a multiple of 4 "
+               "is refused either way, and the others get the same padding"),
     Equivalent("cases.pagination.x_cursor_encode__mutmut_23", 'separators=(",", "XX:XX")',
                "the payload is a JSON array of strings, lists of strings and an integer: it holds no object, so "
                "the key separator is never written"),
