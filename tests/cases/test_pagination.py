@@ -259,6 +259,18 @@ def test_a_cursor_exactly_as_long_as_the_limit_still_reads():
     assert pagination.cursor_decode(token).id == 1
 
 
+@pytest.mark.parametrize("key", [["USD"], ["USD", "1.00", "x", "y"]])
+def test_a_cursor_key_of_one_to_four_texts_reads_back_for_the_sort_to_judge(key):
+    """The decoder takes a key of up to four columns' values (a sort has at most two today); whether it
+    fits the sort asked for is `cursor_values`' to say, with its reason."""
+    assert pagination.cursor_decode(_token("-claimed", "a", key, 7)) == pagination.Cursor("-claimed", True, key, 7)
+
+
+@pytest.mark.parametrize("key", [[], ["USD", "1.00", "x", "y", "z"], ["USD", 1]])
+def test_a_cursor_key_that_is_empty_too_long_or_not_all_texts_reads_as_none(key):
+    assert pagination.cursor_decode(_token("-claimed", "a", key, 7)) is None
+
+
 def test_a_well_formed_cursor_longer_than_the_limit_reads_as_none():
     """Nothing longer than the pager writes is decoded, so a padded token costs no JSON parsing."""
     overhead = len(json.dumps(["case_id", "a", "", 1], separators=(",", ":")))
