@@ -211,6 +211,13 @@ EQUIVALENT: list[Equivalent] = [
     Equivalent("cases.pagination.x_cursor_encode__mutmut_27", 'rstrip("XX=XX")',
                "the payload is a JSON array, whose last byte is `]`: the last base64 character of a token is "
                "then `Q`, `d` or one whose index is 1 modulo 4 (B, F, ... x, 1, 5, 9), never `X`"),
+    Equivalent("cases.pagination.x_sort_parse__mutmut_3", '(param or "XXXX")',
+               "no sort has the alias XXXX, so a missing sort falls back to the default as the empty string does"),
+    *(Equivalent(f"cases.pagination.x__beyond__mutmut_{n}", 'function="row"', _SQL_CASE) for n in (14, 26)),
+    *(Equivalent(f"cases.pagination.x__beyond__mutmut_{n}", line,
+                 "the key's output field is never read: the comparison is compiled as `ROW(...) > ROW(...)` and "
+                 "Django reads only the left side's output field, to choose how to prepare a plain value")
+      for n, line in ((18, 'function="ROW", output_field=None)'), (22, 'function="ROW", )'))),
     Equivalent("cases.pagination.x_cursor_decode__mutmut_12", '"=" * (+len(token) % 4)',
                "a token of 3 characters past a multiple of 4 gets `===` instead of `=`, and Python's base64 "
                "decoder (not in strict mode) ignores padding past what it needs; one of 1 past a multiple of 4 "
