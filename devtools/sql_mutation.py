@@ -23,8 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation" / "sql"
-LINKED = ["accounts", "casetracker", "dashboard", "devtools", "jobs", "monitoring", "sync", "templates", "static", "manage.py",
-          "pytest.ini"]
+LINKED = ["accounts", "casetracker", "dashboard", "devtools", "jobs", "ledger", "monitoring", "sync", "templates", "static",
+          "manage.py", "pytest.ini"]
 COPIED = ["cases", "tests"]
 """Copied when the run starts, so that editing the project meanwhile does not change the run."""
 PYTEST = ["-x", "-q", "-p", "no:cacheprovider", "--reuse-db", "-m", "not browser and not worker"]
