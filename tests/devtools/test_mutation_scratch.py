@@ -1,0 +1,32 @@
+"""The mutation steps run the tests in a scratch copy of the project: it must hold every app and every module
+named, or a run stops at its first clean pass (as the SQL step did once the ledger app was added)."""
+
+from pathlib import Path
+
+from django.apps import apps
+
+from devtools import mutation, sql_mutation
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def our_apps() -> set[str]:
+    return {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
+
+
+def test_the_project_apps_are_found():
+    assert {"accounts", "cases", "ledger", "sync", "dashboard"} <= our_apps()
+
+
+def test_the_mutmut_scratch_copy_holds_every_app_of_the_project():
+    assert our_apps() <= set(mutation.PROJECT)
+
+
+def test_the_sql_step_scratch_copy_holds_every_app_of_the_project():
+    assert our_apps() <= set(sql_mutation.LINKED) | set(sql_mutation.COPIED)
+
+
+def test_every_module_measured_and_its_tests_exist():
+    named = [*mutation.MODULES, *(test for tests in mutation.MODULES.values() for test in tests),
+             *(m.module for m in sql_mutation.MUTANTS), *(test for m in sql_mutation.MUTANTS for test in m.tests)]
+    assert [path for path in named if not (ROOT / path).is_file()] == []
