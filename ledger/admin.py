@@ -19,8 +19,8 @@ from cases.money import plain
 from .forms import DismissForm, OpportunityCaseForm
 from .models import ClaimWindow, LedgerLine, Opportunity, OpportunityState, SkuPrice
 from .services import (
-    OpportunityRefused, case_from_opportunity, opportunities_detect, opportunity_claim, opportunity_dismiss,
-    opportunity_restore,
+    OpportunityRefused, case_from_opportunity, claim_window_apply, opportunities_detect, opportunity_claim,
+    opportunity_dismiss, opportunity_restore,
 )
 
 
@@ -192,6 +192,31 @@ class ClaimWindowAdmin(admin.ModelAdmin):
     list_display = ["marketplace", "claim_type", "opens_after_days", "closes_after_days", "note"]
     list_editable = ["opens_after_days", "closes_after_days"]
     list_filter = ["marketplace"]
+
+    def save_model(self, request, obj, form, change):
+        """Save the window and carry it to the identified amounts already detected under the old one (and,
+        when the row was moved to another marketplace or claim type, the old pair's default to theirs)."""
+        super().save_model(request, obj, form, change)
+        pairs = {(obj.marketplace, obj.claim_type)}
+        if change:
+            if not {"marketplace", "claim_type", "opens_after_days", "closes_after_days"} & set(form.changed_data):
+                return
+            pairs.add((form.initial.get("marketplace", obj.marketplace), form.initial.get("claim_type", obj.claim_type)))
+        self._apply(request, pairs)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._apply(request, {(obj.marketplace, obj.claim_type)})
+
+    def delete_queryset(self, request, queryset):
+        pairs = set(queryset.values_list("marketplace", "claim_type"))
+        super().delete_queryset(request, queryset)
+        self._apply(request, pairs)
+
+    def _apply(self, request, pairs: set[tuple[str, str]]) -> None:
+        changed = sum(claim_window_apply(marketplace=marketplace, claim_type=claim_type)
+                      for marketplace, claim_type in sorted(pairs))
+        self.message_user(request, f"{changed} identified amounts changed to follow the claim window.", messages.INFO)
 
 
 @admin.register(SkuPrice)

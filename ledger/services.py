@@ -1,6 +1,7 @@
 """Every write of the ledger app: stored lines, detected opportunities, and staff decisions on them."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import SellerAccount
+from accounts.rls import across_tenants
 from cases.locks import seller_account_lock
 from cases.models import Case
 from cases.money import quantize
@@ -102,6 +104,22 @@ def opportunities_detect(*, seller_account: SellerAccount, fnskus: list[str] | N
         for start in range(0, len(fnskus), DETECT_CHUNK):
             changed += _detect_chunk(seller_account, fnskus[start:start + DETECT_CHUNK], windows)
         return changed
+
+
+def claim_window_apply(*, marketplace: str, claim_type: str) -> int:
+    """Carry a claim window staff changed to the opportunities detected under the old one: the FNSKUs of every
+    account of `marketplace` holding opportunities of `claim_type` are detected again, in every tenant (a
+    window is reference data, no tenant's). Return how many opportunities changed."""
+    changed = 0
+    with across_tenants(reason=f"the {marketplace} claim window for {claim_type} changed"):
+        by_account: dict[int, set[str]] = defaultdict(set)
+        for account_id, fnsku in (Opportunity.objects.filter(seller_account__marketplace=marketplace,
+                                                             claim_type=claim_type)
+                                  .values_list("seller_account_id", "fnsku").distinct()):
+            by_account[account_id].add(fnsku)
+        for account in SellerAccount.objects.filter(pk__in=by_account).order_by("pk"):
+            changed += opportunities_detect(seller_account=account, fnskus=sorted(by_account[account.pk]))
+    return changed
 
 
 def _loss_fnskus(seller_account: SellerAccount) -> list[str]:

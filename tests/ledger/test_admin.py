@@ -98,5 +98,43 @@ def test_staff_edit_claim_windows_in_admin_and_detection_follows(sam_client, acm
         "marketplace": "amazon", "claim_type": "lost_warehouse", "opens_after_days": "20",
         "closes_after_days": "50", "note": "changed"})
     assert response.status_code == 302
-    opportunities_detect(seller_account=acme_amazon)
+    assert messages_of(response)[0] == "3 identified amounts changed to follow the claim window."
     assert Opportunity.objects.get(fnsku="XLATE").window_closes_on == days_ago(35) + dt.timedelta(days=50)
+    assert Opportunity.objects.get(fnsku="XLATE").window_opens_on == days_ago(35) + dt.timedelta(days=20)
+
+
+def test_a_claim_window_changed_in_the_list_reaches_every_tenants_identified_amounts(
+    sam_client, acme_amazon, globex_amazon, three
+):
+    from django_scopes import scope
+
+    with scope(tenant=globex_amazon.tenant):
+        import_rows(globex_amazon, [row(fnsku="XGLOBEX", ref="G", on=days_ago(35))])
+    claim_windows_ensure()
+    windows = list(ClaimWindow.objects.all())
+    form = {"form-TOTAL_FORMS": str(len(windows)), "form-INITIAL_FORMS": str(len(windows)), "_save": "Save"}
+    for number, window in enumerate(windows):
+        closes = 45 if (window.marketplace, window.claim_type) == ("amazon", "lost_warehouse") else window.closes_after_days
+        form |= {f"form-{number}-id": str(window.pk), f"form-{number}-opens_after_days": str(window.opens_after_days),
+                 f"form-{number}-closes_after_days": str(closes)}
+
+    response = sam_client.post(reverse("admin:ledger_claimwindow_changelist"), form)
+
+    assert response.status_code == 302
+    with scope(tenant=globex_amazon.tenant):
+        assert Opportunity.objects.get(fnsku="XGLOBEX").window_closes_on == days_ago(35) + dt.timedelta(days=45)
+    assert Opportunity.objects.get(fnsku="XLATE").window_closes_on == days_ago(35) + dt.timedelta(days=45)
+    assert Opportunity.objects.get(fnsku="XDEAR").window_closes_on == days_ago(45) + dt.timedelta(days=45)
+
+
+def test_deleting_a_claim_window_gives_its_identified_amounts_the_default_again(staff_client, acme_amazon, three):
+    claim_windows_ensure()
+    window = ClaimWindow.objects.get(marketplace="amazon", claim_type="lost_warehouse")
+    ClaimWindow.objects.filter(pk=window.pk).update(closes_after_days=40)
+    opportunities_detect(seller_account=acme_amazon)
+    assert Opportunity.objects.get(fnsku="XLATE").window_closes_on == days_ago(35) + dt.timedelta(days=40)
+
+    response = staff_client.post(reverse("admin:ledger_claimwindow_delete", args=[window.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert Opportunity.objects.get(fnsku="XLATE").window_closes_on == days_ago(35) + dt.timedelta(days=60)
