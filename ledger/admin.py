@@ -237,11 +237,25 @@ class SkuPriceAdmin(admin.ModelAdmin):
         """Value the account's opportunities of that SKU again with the new price."""
         obj.tenant_id = obj.seller_account.tenant_id
         super().save_model(request, obj, form, change)
+        self._detect(obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._detect(obj)
+
+    def delete_queryset(self, request, queryset):
+        prices = list(queryset.select_related("seller_account"))
+        super().delete_queryset(request, queryset)
+        for price in prices:
+            self._detect(price)
+
+    @staticmethod
+    def _detect(price: SkuPrice) -> None:
         fnskus = sorted(set(Opportunity.objects.filter(
-            tenant_id=obj.tenant_id, seller_account=obj.seller_account, sku=obj.sku,
+            tenant_id=price.tenant_id, seller_account=price.seller_account, sku=price.sku,
         ).values_list("fnsku", flat=True)))
         if fnskus:
-            opportunities_detect(seller_account=obj.seller_account, fnskus=fnskus)
+            opportunities_detect(seller_account=price.seller_account, fnskus=fnskus)
 
 
 @admin.register(LedgerLine)

@@ -90,6 +90,18 @@ def test_a_staff_price_values_the_skus_opportunities(sam_client, acme_amazon, th
     assert (late.amount, late.value_source) == (Decimal("8.00"), "staff_price")
 
 
+def test_deleting_a_staff_price_leaves_the_skus_opportunities_unvalued_again(staff_client, acme_amazon, three):
+    staff_client.post(reverse("admin:ledger_skuprice_add"), {
+        "seller_account": acme_amazon.pk, "sku": "SKU-LATE", "amount": "8.00", "currency": "USD"})
+    price = SkuPrice.objects.get()
+
+    response = staff_client.post(reverse("admin:ledger_skuprice_delete", args=[price.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    late = Opportunity.objects.get(fnsku="XLATE")
+    assert (late.amount, late.value_source) == (None, "unvalued")
+
+
 def test_staff_edit_claim_windows_in_admin_and_detection_follows(sam_client, acme_amazon, three):
     claim_windows_ensure()
     window = ClaimWindow.objects.get(marketplace="amazon", claim_type="lost_warehouse")
