@@ -300,6 +300,8 @@ class Result:
 
 
 def _scratch(module: str, *, resume: bool = False) -> Path:
+    """The module's scratch directory: kept, with its verdicts, by a resumed run; otherwise made anew. Its
+    settings are written either way, so that a resumed run reads today's list of test files."""
     work = SCRATCH / module.replace("/", ".").removesuffix(".py")
     meta = work / "mutants" / (module + ".meta")
     if resume and meta.exists():
@@ -310,12 +312,12 @@ def _scratch(module: str, *, resume: bool = False) -> Path:
             if code is not None and status_by_exit_code[code] not in KILLED and name not in excused:
                 codes[name] = None  # tested again, against the tests written since
         meta.write_text(json.dumps(data))
-        return work
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    for name in PROJECT:
-        (work / name).symlink_to(ROOT / name)
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        for name in PROJECT:
+            (work / name).symlink_to(ROOT / name)
     package = module.split("/")[0]
     settings = {
         "source_paths": [package],
