@@ -30,3 +30,9 @@ def test_every_module_measured_and_its_tests_exist():
     named = [*mutation.MODULES, *(test for tests in mutation.MODULES.values() for test in tests),
              *(m.module for m in sql_mutation.MUTANTS), *(test for m in sql_mutation.MUTANTS for test in m.tests)]
     assert [path for path in named if not (ROOT / path).is_file()] == []
+
+
+def test_every_sql_mutant_finds_the_text_it_changes_exactly_once():
+    """A mutant whose text the code no longer holds would stop the SQL step midway."""
+    drifted = [m.name for m in sql_mutation.MUTANTS if (ROOT / m.module).read_text().count(m.old) != 1]
+    assert drifted == []
