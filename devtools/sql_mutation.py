@@ -43,15 +43,19 @@ INSTALL_TRIGGERS = """
 import os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casetracker.settings")
 django.setup()
-import psycopg
+import environ
 from django.db import connection
+from casetracker import ensure_database
 from cases.sql.rollups import INSTALL, UNINSTALL
+owner = environ.Env().db_url_config(os.environ.get("DATABASE_OWNER_URL") or ensure_database.DEFAULT_OWNER_URL)
 s = connection.settings_dict
-with psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"] or None,
-                     dbname=os.environ["TEST_DATABASE_NAME"]) as db:
+with ensure_database._connect({**owner, "NAME": os.environ["TEST_DATABASE_NAME"],
+                               "HOST": s.get("HOST") or owner.get("HOST"), "PORT": s.get("PORT") or owner.get("PORT")}) as db:
     db.execute(UNINSTALL)
     db.execute(INSTALL)
 """
+"""Put the rollup triggers of `cases/sql/rollups.py` (as the scratch copy has them) into the test database, as
+the tables' owner: the tests connect as the application's role, which may not."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
 """The mutation steps run the tests in a scratch copy of the project: it must hold every app and every module
 named, or a run stops at its first clean pass (as the SQL step did once the ledger app was added)."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from django.apps import apps
+from django.db import connection
 
 from devtools import mutation, sql_mutation
 
@@ -36,3 +41,25 @@ def test_every_sql_mutant_finds_the_text_it_changes_exactly_once():
     """A mutant whose text the code no longer holds would stop the SQL step midway."""
     drifted = [m.name for m in sql_mutation.MUTANTS if (ROOT / m.module).read_text().count(m.old) != 1]
     assert drifted == []
+
+
+def user_triggers() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text || '.' || tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sql_step_reinstalls_the_rollup_triggers_as_the_tables_owner():
+    """The tests connect as the application's role, which may not replace the triggers of tables it does not
+    own: the SQL step puts its mutants of them in place as the owner."""
+    before = user_triggers()
+    assert any(name.startswith("cases_case.") for name in before)
+
+    result = subprocess.run(
+        [sys.executable, "-c", sql_mutation.INSTALL_TRIGGERS], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DEBUG": "true", "TEST_DATABASE_NAME": connection.settings_dict["NAME"]},
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert user_triggers() == before
