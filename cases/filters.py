@@ -78,10 +78,10 @@ class CaseFilter(django_filters.FilterSet):
         from its `(tenant, key text_pattern_ops)` index): the cases with an identifier starting with
         `value`, and those with, for each word typed, a word of their product name starting with it.
         Their first `SEARCH_SET_MAX + 1` case ids are read first. A precise search (at most that many)
-        then fetches those cases by id and sorts them. A broad one ("bench", matching most of a million cases) would sort its whole
-        set: instead it walks the sort's own index and tests each row, which finds a page of matches
-        within a few hundred rows; `search_overflow` tells the page not to count them (more than
-        `SEARCH_SET_MAX`).
+        then fetches those cases by id and sorts them. A broad one ("bench", matching most of a million
+        cases) would sort its whole set: instead it walks the sort's own index and tests each row, which
+        finds a page of matches within a few hundred rows; `search_overflow` tells the page not to count
+        them (more than `SEARCH_SET_MAX`).
         """
         if self.tenant_id is None:
             return queryset.none()

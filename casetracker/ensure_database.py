@@ -31,6 +31,13 @@ def _connect(config: dict, **kwargs) -> psycopg.Connection:
     return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True, **kwargs)
 
 
+def owner_connect(dbname: str, *, host: str | None = None, port: int | str | None = None) -> psycopg.Connection:
+    """The owner's role (`DATABASE_OWNER_URL`) on the database `dbname`, at `host` and `port` when given (else
+    the URL's): for what only the tables' owner may do."""
+    owner = _config("DATABASE_OWNER_URL", DEFAULT_OWNER_URL)
+    return _connect({**owner, "NAME": dbname, "HOST": host or owner.get("HOST"), "PORT": port or owner.get("PORT")})
+
+
 def role_ensure(conn: psycopg.Connection, *, name: str, password: str | None, owner: bool) -> None:
     """The role exists and can log in; the application's role is never superuser nor BYPASSRLS."""
     row = conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [name]).fetchone()

@@ -43,14 +43,11 @@ INSTALL_TRIGGERS = """
 import os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casetracker.settings")
 django.setup()
-import environ
 from django.db import connection
-from casetracker import ensure_database
+from casetracker.ensure_database import owner_connect
 from cases.sql.rollups import INSTALL, UNINSTALL
-owner = environ.Env().db_url_config(os.environ.get("DATABASE_OWNER_URL") or ensure_database.DEFAULT_OWNER_URL)
 s = connection.settings_dict
-with ensure_database._connect({**owner, "NAME": os.environ["TEST_DATABASE_NAME"],
-                               "HOST": s.get("HOST") or owner.get("HOST"), "PORT": s.get("PORT") or owner.get("PORT")}) as db:
+with owner_connect(os.environ["TEST_DATABASE_NAME"], host=s.get("HOST"), port=s.get("PORT")) as db:
     db.execute(UNINSTALL)
     db.execute(INSTALL)
 """

@@ -45,7 +45,5 @@ def foreign_test_database_drop(name: str, *, owner: str) -> None:
 
 def owner_connect() -> psycopg.Connection:
     """The owner's role (as migrations run) on the test database: for what only the tables' owner may do."""
-    owner = _url("DATABASE_OWNER_URL", ensure_database.DEFAULT_OWNER_URL)
     db = connection.settings_dict
-    return ensure_database._connect({**owner, "NAME": db["NAME"], "HOST": db.get("HOST") or owner.get("HOST"),
-                                     "PORT": db.get("PORT") or owner.get("PORT")})
+    return ensure_database.owner_connect(db["NAME"], host=db.get("HOST"), port=db.get("PORT"))

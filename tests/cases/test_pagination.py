@@ -96,10 +96,14 @@ def test_next_pages_through_every_case_once_in_the_sort_order(alice_client, acme
     assert pages == _chunked(_database_order(acme, sort))
 
 
-@pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
-def test_when_the_cases_fill_their_pages_exactly_the_last_page_has_no_next(alice_client, acme, acme_amazon,
-                                                                          mixed_cases, sort):
+@pytest.fixture
+def full_pages(acme_amazon, mixed_cases):
+    """A ninth case: the cases then fill three pages of three exactly."""
     make_case(acme_amazon, marketplace_case_id="P8", date_filed=dt.date(2026, 1, 4))
+
+
+@pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
+def test_when_the_cases_fill_their_pages_exactly_the_last_page_has_no_next(alice_client, acme, full_pages, sort):
     first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
 
     pages = _walk(alice_client, first, "next_url")
@@ -109,9 +113,8 @@ def test_when_the_cases_fill_their_pages_exactly_the_last_page_has_no_next(alice
 
 
 @pytest.mark.parametrize("sort", ["-date_filed", "claimed"])
-def test_when_the_cases_fill_their_pages_exactly_previous_stops_at_the_first_page(alice_client, acme, acme_amazon,
-                                                                                  mixed_cases, sort):
-    make_case(acme_amazon, marketplace_case_id="P8", date_filed=dt.date(2026, 1, 4))
+def test_when_the_cases_fill_their_pages_exactly_previous_stops_at_the_first_page(alice_client, acme, full_pages,
+                                                                                  sort):
     first = _open(alice_client, reverse("cases:overall", args=[acme.slug]) + f"?sort={sort}")
     second = _open(alice_client, first.wsgi_request.path + first.context["next_url"])
     third = _open(alice_client, second.wsgi_request.path + second.context["next_url"])
